@@ -1,0 +1,186 @@
+"""Read-aloud pipeline benchmark: a 20-page Vietnamese report to one MP3 with espeak-ng.
+
+Prints, for a cold cache (everything synthesised): the real-time factor (seconds of audio per
+second of CPU, this process plus its espeak-ng children; goal >= 30x), wall time, MP3 bytes per
+minute of speech (limit 0.25 MB), the time to first playable audio (the document planned and its
+first sentence synthesised and encoded), peak memory; then the same document again (warm cache)
+and with one sentence edited (engine calls counted). The report is generated (fixed seed, 20
+pages of about 3,000 characters: figures, dates, codes, acronyms), so every run reads the same
+text.
+
+Run: .venv/bin/python bench/tts.py [--pages 20] [--text FILE] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tts.cache import ChunkCache  # noqa: E402
+from tts.engines import EspeakEngine  # noqa: E402
+from tts.pipeline import AudioResult, Section, synthesize_document  # noqa: E402
+from tts.speak import read_sections  # noqa: E402
+
+PLACES = ["thôn Một", "thôn Hai", "bản Nà Khương", "xóm Đồng Tâm", "tổ dân phố 5", "thôn Tân Lập"]
+NAMES = ["Nguyễn Văn An", "Lò Thị Mai", "Hoàng Văn Thắng", "Đinh Thị Hạnh", "Vàng A Páo"]
+TEMPLATES = [
+    "Năm {y}, Chi bộ {p} kết nạp {n} đảng viên mới, đạt {pc},{d}% kế hoạch, tăng {k} đồng chí"
+    " so với cùng kỳ.",
+    "Đồng chí {name}, Bí thư Chi bộ {p}, báo cáo kết quả thực hiện Nghị quyết số {n}-NQ/ĐU"
+    " ngày {dd}/{mm}/{y} của Đảng ủy xã.",
+    "Tổng thu ngân sách trên địa bàn ước đạt {big}.000.000 đồng, bằng {pc}% dự toán huyện giao;"
+    " thu nhập bình quân đầu người đạt {k},{d} triệu đồng/năm.",
+    "Ủy ban nhân dân (UBND) xã phối hợp với Mặt trận Tổ quốc và các đoàn thể tuyên truyền đến {n}"
+    " hộ gia đình về chuyển đổi số (CĐS) trong nông nghiệp.",
+    "Toàn xã có {n} hộ nghèo, chiếm {k},{d}%; giảm {pc} hộ so với năm {y0}; không để hộ nào"
+    " thiếu đói trong dịp Tết.",
+    "Hội nghị bắt đầu lúc {h}h30 ngày {dd}/{mm}, tại hội trường UBND xã, với sự tham dự của {n}"
+    " đảng viên trên tổng số {big} đảng viên của Đảng bộ.",
+    "Diện tích lúa vụ Đông Xuân đạt {big} ha, năng suất bình quân {k},{d} tạ/ha; sản lượng lương"
+    " thực ước đạt {n}.{big} tấn.",
+    "Chi bộ {p} đề ra {k} nhiệm vụ trọng tâm: củng cố tổ chức, nâng cao chất lượng sinh hoạt,"
+    " phát triển kinh tế – xã hội và giữ vững quốc phòng, an ninh.",
+    "Đồng chí {name} phát biểu: cần tiếp tục học tập và làm theo tư tưởng, đạo đức, phong cách"
+    " Hồ Chí Minh gắn với Chỉ thị {n}-CT/TW của Bộ Chính trị.",
+    "Tỷ lệ người dân tham gia bảo hiểm y tế (BHYT) đạt {pc},{d}%, tỷ lệ hồ sơ trực tuyến toàn"
+    " trình đạt {k}/{big} hồ sơ, mô hình CĐS được nhân rộng ở {n} thôn.",
+]
+
+
+def report(pages: int, seed: int = 7) -> list[Section]:
+    """A generated branch report: ``pages`` sections of about 3,000 characters."""
+    rng = random.Random(seed)
+    sections, number = [], 0
+    for page in range(1, pages + 1):
+        paragraphs: list[tuple[int, str]] = []
+        while sum(len(text) for _, text in paragraphs) < 3000:
+            sentences = []
+            for _ in range(rng.randint(2, 4)):
+                sentences.append(
+                    rng.choice(TEMPLATES).format(
+                        y=rng.randint(2015, 2025),
+                        y0=rng.randint(2010, 2014),
+                        p=rng.choice(PLACES),
+                        name=rng.choice(NAMES),
+                        n=rng.randint(2, 999),
+                        pc=rng.randint(50, 99),
+                        d=rng.randint(1, 99),
+                        k=rng.randint(2, 30),
+                        big=rng.randint(100, 999),
+                        dd=rng.randint(1, 28),
+                        mm=rng.randint(1, 12),
+                        h=rng.randint(7, 14),
+                    )
+                )
+            number += 1
+            paragraphs.append((number, " ".join(sentences)))
+        sections.append(Section(f"Trang {page}", paragraphs))
+    return sections
+
+
+class WriteOnlyCache(ChunkCache):
+    """Fills the cache but never reads it: the cold run synthesises every sentence, even the
+    ones the generated report happens to repeat."""
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+
+class CountingEspeak(EspeakEngine):
+    calls = 0
+
+    def synthesize(self, text: str, *, speed: float) -> bytes:
+        CountingEspeak.calls += 1
+        return super().synthesize(text, speed=speed)
+
+
+def cpu_seconds(who: int | None = None) -> float:
+    """CPU seconds of this process and its children (or of ``who`` alone)."""
+    if who is not None:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+    return cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
+
+
+def timed(sections: list[Section], cache: ChunkCache, out: Path) -> tuple[AudioResult, dict]:
+    CountingEspeak.calls = 0
+    first: list[float] = []
+    start_cpu, start = cpu_seconds(), time.perf_counter()
+    start_children = cpu_seconds(resource.RUSAGE_CHILDREN)
+
+    def progress(done: int, total: int) -> None:
+        if done == 1 and not first:
+            first.append(time.perf_counter() - start)
+
+    result = synthesize_document(
+        sections, engine=CountingEspeak(), fallback=None, cache=cache, out_path=out,
+        progress=progress,
+    )  # fmt: skip
+    cpu, wall = cpu_seconds() - start_cpu, time.perf_counter() - start
+    espeak = cpu_seconds(resource.RUSAGE_CHILDREN) - start_children
+    figures = {"cpu": cpu, "espeak": espeak, "wall": wall, "first": first[0]}
+    return result, {**figures, "calls": CountingEspeak.calls}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--text", type=Path, help="a UTF-8 text file instead (\\f between pages)")
+    parser.add_argument("--keep", type=Path, help="keep the MP3 and cache in this directory")
+    args = parser.parse_args()
+    sections = (
+        read_sections(args.text.read_text(encoding="utf-8"), args.text.stem)
+        if args.text
+        else report(args.pages)
+    )
+    chars = sum(len(text) for s in sections for _, text in s.paragraphs)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="tts-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cache = ChunkCache(work / "cache")
+    shutil.rmtree(cache.root, ignore_errors=True)
+    out = work / "document.mp3"
+    print(f"document: {len(sections)} pages, {chars:,} characters; espeak-ng, speed 1.0")
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+
+    result, cold = timed(sections, WriteOnlyCache(cache.root), out)
+    minutes = result.duration / 60
+    print(
+        f"audio: {minutes:.1f} min, {len(result.sentences)} sentences, {cold['calls']} engine calls"
+    )
+    print(f"cold cache: CPU {cold['cpu']:.1f} s (espeak-ng processes {cold['espeak']:.1f} s),"
+          f" wall {cold['wall']:.1f} s")  # fmt: skip
+    print(f"  real-time factor: {result.duration / cold['cpu']:.0f}x per CPU second"
+          f" ({result.duration / cold['wall']:.0f}x wall clock)")  # fmt: skip
+    print(f"  time to first playable audio: {cold['first']:.2f} s")
+    print(f"  MP3: {result.size / 1e6:.2f} MB, {result.size / minutes / 1e6:.3f} MB per minute")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory of this process: {peak:.0f} MB")
+    cached = sum(p.stat().st_size for p in cache.root.rglob("*.chunk"))
+    print(f"  chunk cache: {cached / 1e6:.0f} MB ({cached / minutes / 1e6:.2f} MB per minute)")
+
+    _, warm = timed(sections, cache, out)
+    print(f"warm cache: {warm['calls']} engine calls, CPU {warm['cpu']:.1f} s, "
+          f"wall {warm['wall']:.1f} s")  # fmt: skip
+
+    n, text = sections[len(sections) // 2].paragraphs[0]
+    edited_text = text.replace("Chi bộ", "Chi bộ mới", 1) if "Chi bộ" in text else text + " Hết."
+    middle = sections[len(sections) // 2]
+    sections[len(sections) // 2] = Section(middle.title, [(n, edited_text), *middle.paragraphs[1:]])
+    _, edit = timed(sections, cache, out)
+    print(f"one sentence edited: {edit['calls']} engine call(s), CPU {edit['cpu']:.1f} s, "
+          f"wall {edit['wall']:.1f} s")  # fmt: skip
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

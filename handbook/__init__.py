@@ -1,0 +1,157 @@
+"""Sổ tay Đảng viên điện tử: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from handbook.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the given config, then extensions, then blueprints."""
+    # Templates sit at the top level beside docs_store/ and tts/ (DESIGN.md), not in the package.
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("HANDBOOK_INSTANCE") or None,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, Mapping):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if app.config.get("INSTANCE_PATH"):
+        app.instance_path = str(app.config["INSTANCE_PATH"])
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _fill_instance_defaults(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: the members' own addresses (throttling, session protection) and scheme.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
+
+    from handbook import compression, db, extensions, jobs, security, templating
+    from handbook.models import import_all
+
+    import_all()
+    db.init_app(app)
+    jobs.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    compression.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    # Socket handlers must be registered before the first init_app: Flask-SocketIO replays
+    # its list of handlers into every new server, but a handler added after a server exists
+    # goes to that one server only (and a second app, as in tests, would lack it).
+    from handbook import realtime  # noqa: F401
+    from handbook.comments import events as _comment_events  # noqa: F401
+
+    # The SocketIO singleton keeps the previous app's queue manager in its options; an app
+    # without REDIS_URL must not inherit one (several apps per process: tests, CLI).
+    extensions.socketio.server_options.pop("client_manager", None)
+    extensions.socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        channel=_queue_channel(app),
+        # None is engineio's same-origin check (scheme and Host of the request); an empty
+        # list would switch the check off altogether.
+        cors_allowed_origins=None,
+        # A comment is at most 5,000 characters (< 20 KB in UTF-8); refuse anything far larger.
+        max_http_buffer_size=64 * 1024,
+    )
+
+    from handbook import cli, errors, maintenance, pages  # noqa: F401 - maintenance registers jobs
+    from handbook.accounts import routes as accounts_routes
+    from handbook.api import routes as api_routes
+    from handbook.audio import routes as audio_routes
+    from handbook.comments import routes as comments_routes
+    from handbook.documents import routes as documents_routes
+    from handbook.meetings import publishing  # noqa: F401 - registers the publishing jobs
+    from handbook.meetings import routes as meetings_routes
+    from handbook.notifications import routes as notifications_routes
+    from handbook.orgs import routes as orgs_routes
+
+    for blueprint in (
+        accounts_routes.bp,
+        orgs_routes.bp,
+        meetings_routes.bp,
+        documents_routes.bp,
+        audio_routes.bp,
+        comments_routes.bp,
+        notifications_routes.bp,
+        api_routes.bp,
+        pages.bp,
+    ):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    """Settings whose defaults live in the instance folder: the database file and the secret key."""
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'handbook.db'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    storage = app.config["REDIS_URL"] or "memory://"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
+    app.config.setdefault("SOCKETIO_ASYNC_MODE", _async_mode())
+
+
+def _queue_channel(app: Flask) -> str:
+    """The Redis pub/sub channel of this deployment: Redis ignores the db number for pub/sub,
+    so two deployments sharing one Redis must not share a channel. Every process of one
+    deployment has the same database, so they agree without being told."""
+    import hashlib
+
+    database = app.config["DATABASE_URL"].encode()
+    return (
+        app.config.get("SOCKETIO_CHANNEL")
+        or f"handbook-{hashlib.sha256(database).hexdigest()[:12]}"
+    )
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the key kept in the instance folder, creating it (owner-only) on first start."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    # Write aside, then link into place: two processes starting at once agree on one key.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+def _async_mode() -> str:
+    """gevent when the process was patched for it (``serve``), plain threads otherwise."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a pinned dependency
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"

@@ -1,0 +1,23 @@
+"""``python -m handbook COMMAND``: the app's command line (see ``--help``)."""
+
+import sys
+
+if len(sys.argv) > 1 and sys.argv[1] == "serve":
+    # The server runs on gevent: patch the standard library before anything imports it.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from flask.cli import FlaskGroup  # noqa: E402 - must follow the patching above
+
+from handbook import create_app  # noqa: E402
+
+
+def main() -> None:
+    FlaskGroup(create_app=create_app, load_dotenv=False, set_debug_flag=False)(
+        prog_name="python -m handbook"
+    )
+
+
+if __name__ == "__main__":
+    main()

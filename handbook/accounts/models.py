@@ -1,0 +1,81 @@
+"""Accounts: who can sign in, and the state that guards sign-in (lockout, forced change)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from handbook.db import Base
+from handbook.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from handbook.orgs.models import Membership
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: Sign-in names: most members know their phone number, officers often a username.
+    username: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    #: Normalised to the national form, e.g. ``0912345678``.
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(15), unique=True)
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    #: Set for accounts created by someone else: the first sign-in must choose a new password.
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False)
+    #: A disabled account cannot sign in and its open sessions end.
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    #: Platform administrator: every organisation, every action.
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    #: Part of the session cookie; bumping it signs the user out everywhere.
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+    #: The larger-text switch, remembered across devices.
+    large_text: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    memberships: so.Mapped[list[Membership]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("username IS NOT NULL OR phone IS NOT NULL", name="has_login"),
+        # Usernames sign in whatever their case, so they must be unique whatever their case.
+        sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def login_name(self) -> str:
+        return self.phone or self.username or ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.login_name}>"
+
+
+class SocketConnection(Base):
+    """An open Socket.IO connection, so ending a session can close its sockets on any process."""
+
+    __tablename__ = "socket_connections"
+
+    #: The Socket.IO session id (unique across processes).
+    sid: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    #: The browser session it came from: signing out closes that browser's sockets only.
+    session_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    connected_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,342 @@
+"""The JSON API under ``/api/v1``: the same operations and the same policy as the pages.
+
+Signed in with the session cookie; writes carry the CSRF token in ``X-CSRFToken`` (read it
+from ``GET /api/v1/me``). Errors are ``{"error": {"status", "message"}}`` in Vietnamese.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+from handbook import db
+from handbook.api import serializers
+from handbook.api.openapi import spec
+from handbook.comments import service as comment_service
+from handbook.comments.operations import CommentError
+from handbook.documents import operations as documents
+from handbook.documents.models import Document, DocumentPage
+from handbook.meetings import operations as meetings
+from handbook.meetings.models import Meeting, MeetingKind
+from handbook.meetings.publishing import schedule
+from handbook.notifications import operations as notifications
+from handbook.orgs.models import Organization, OrgKind, Reach
+from handbook.policy import Action, load
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class BadRequest(ValueError):
+    """A request body we cannot use; the message is for the caller, in Vietnamese."""
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(error: BadRequest) -> tuple[Response, int]:
+    return jsonify(error={"status": 400, "message": str(error)}), 400
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("Nội dung yêu cầu phải là một đối tượng JSON.")
+    return data
+
+
+def _string(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 300) -> str:
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadRequest(f"Trường “{key}” phải là chuỗi ký tự không rỗng.")
+    if len(value) > limit:
+        raise BadRequest(f"Trường “{key}” dài quá {limit} ký tự.")
+    return value
+
+
+def _moment(data: dict[str, Any], key: str, *, required: bool) -> datetime | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise BadRequest(f"Trường “{key}” phải là thời điểm ISO 8601 có múi giờ.") from exc
+    if moment.tzinfo is None:
+        raise BadRequest(f"Trường “{key}” phải có múi giờ, ví dụ 2026-12-05T19:30:00+07:00.")
+    return moment
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec())
+
+
+@bp.get("/me")
+@login_required
+def me() -> Response:
+    return jsonify(
+        id=current_user.id,
+        full_name=current_user.full_name,
+        phone=current_user.phone,
+        memberships=[
+            {
+                "organization": {"id": m.organization_id, "name": m.organization.name},
+                "role": m.role.value,
+            }
+            for m in current_user.memberships
+        ],
+        unread_notifications=notifications.unread_count(current_user.id),
+        csrf_token=generate_csrf(),
+    )
+
+
+@bp.get("/organizations/<int:org_id>/meetings")
+@login_required
+def list_meetings(org_id: int) -> Response:
+    org = load(Organization, org_id, Action.ORG_VIEW)
+    return jsonify(
+        meetings=[serializers.meeting(m) for m in meetings.visible_meetings(current_user, org)]
+    )
+
+
+@bp.post("/organizations/<int:org_id>/meetings")
+@login_required
+def create_meeting(org_id: int) -> tuple[Response, int]:
+    org = load(Organization, org_id, Action.ORG_PUBLISH)
+    data = _body()
+    kind = data.get("kind", "regular")
+    if kind not in {k.value for k in MeetingKind}:
+        raise BadRequest("Trường “kind” phải là “regular” hoặc “thematic”.")
+    agenda = data.get("agenda", [])
+    if not isinstance(agenda, list) or not all(isinstance(a, str) for a in agenda):
+        raise BadRequest("Trường “agenda” phải là danh sách chuỗi ký tự.")
+    reach = (
+        Reach.SUBTREE
+        if data.get("reach") == "subtree" and org.kind is not OrgKind.BRANCH
+        else Reach.SELF
+    )
+    try:
+        meeting = meetings.save_meeting(
+            None,
+            organization=org,
+            actor=current_user,
+            title=_string(data, "title"),
+            kind=MeetingKind(kind),
+            starts_at=_moment(data, "starts_at", required=True),  # type: ignore[arg-type]
+            place=_string(data, "place", required=False),
+            agenda_text="\n".join(a.replace("\n", " ") for a in agenda[:50]),
+            reach=reach,
+        )
+    except meetings.MeetingError as exc:
+        db.session.rollback()
+        raise BadRequest(str(exc)) from exc
+    db.session.commit()
+    return jsonify(serializers.meeting(meeting, [])), 201
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def get_meeting(meeting_id: int) -> Response:
+    meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
+    return jsonify(serializers.meeting(meeting, meetings.visible_documents(current_user, meeting)))
+
+
+@bp.post("/meetings/<int:meeting_id>/publish")
+@login_required
+def publish_meeting(meeting_id: int) -> Response:
+    meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise BadRequest("Nội dung yêu cầu phải là một đối tượng JSON.")
+    try:
+        at = meetings.publish(meeting, current_user, _moment(data, "publish_at", required=False))
+    except meetings.MeetingError as exc:
+        db.session.rollback()
+        raise BadRequest(str(exc)) from exc
+    db.session.commit()
+    schedule(at)
+    db.session.expire_all()
+    return jsonify(
+        serializers.meeting(
+            db.session.get(Meeting, meeting.id), meetings.visible_documents(current_user, meeting)
+        )
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/documents")
+@login_required
+def upload_document(meeting_id: int) -> tuple[Response, int]:
+    """One file per request, field ``file``; optional ``agenda_item_id`` and ``title``."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise BadRequest("Thiếu tệp (trường “file”).")
+    item_id = request.form.get("agenda_item_id", type=int)
+    item = next((i for i in meeting.agenda if i.id == item_id), None)
+    if item_id is not None and item is None:
+        raise BadRequest("Nội dung chương trình không thuộc buổi sinh hoạt này.")
+    try:
+        document = documents.add_document(
+            documents.Upload(file.filename, file.stream),
+            organization=meeting.organization,
+            actor=current_user,
+            meeting=meeting,
+            agenda_item=item,
+            title=request.form.get("title"),
+        )
+    except documents.UploadRefused as exc:
+        db.session.rollback()
+        raise BadRequest(str(exc)) from exc
+    db.session.commit()
+    documents.queue_extraction(document)
+    db.session.expire_all()
+    return jsonify(serializers.document(db.session.get(Document, document.id))), 201
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def get_document(document_id: int) -> Response:
+    return jsonify(serializers.document(load(Document, document_id, Action.DOCUMENT_VIEW)))
+
+
+@bp.get("/documents/<int:document_id>/pages")
+@login_required
+def get_pages(document_id: int) -> Response:
+    document = load(Document, document_id, Action.DOCUMENT_VIEW)
+    pages = db.session.scalars(
+        sa.select(DocumentPage)
+        .where(DocumentPage.document_id == document.id)
+        .order_by(DocumentPage.number)
+    )
+    return jsonify(
+        document=serializers.document(document), pages=[serializers.page(p) for p in pages]
+    )
+
+
+@bp.post("/documents/<int:document_id>/publish")
+@login_required
+def publish_document(document_id: int) -> Response:
+    document = load(Document, document_id, Action.DOCUMENT_MANAGE)
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise BadRequest("Nội dung yêu cầu phải là một đối tượng JSON.")
+    try:
+        at = documents.set_publication(
+            document, current_user, _moment(data, "publish_at", required=False)
+        )
+    except documents.UploadRefused as exc:
+        db.session.rollback()
+        raise BadRequest(str(exc)) from exc
+    db.session.commit()
+    schedule(at)
+    db.session.expire_all()
+    return jsonify(serializers.document(db.session.get(Document, document.id)))
+
+
+@bp.get("/notifications")
+@login_required
+def list_notifications() -> Response:
+    items = notifications.recent(
+        current_user.id, limit=min(request.args.get("limit", 50, type=int), 200)
+    )
+    return jsonify(
+        notifications=[serializers.notification(n) for n in items],
+        unread=notifications.unread_count(current_user.id),
+    )
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_notifications() -> Response:
+    count = notifications.mark_all_read(current_user.id)
+    db.session.commit()
+    return jsonify(marked=count, unread=0)
+
+
+# --- comments: the HTTP fallback of the Socket.IO events (same service, same answers) -------
+
+
+@bp.errorhandler(CommentError)
+def _comment_refused(error: CommentError) -> tuple[Response, int]:
+    return jsonify(error={"status": error.status, "message": error.message}), error.status
+
+
+@bp.get("/documents/<int:document_id>/comments")
+@login_required
+def list_comments(document_id: int) -> Response:
+    """All comments, or those after ``?after=<id>`` plus those changed since ``?since=<time>``."""
+    after = request.args.get("after", type=int)
+    _room, result = comment_service.sync(
+        current_user, {"document": document_id, "after": after, "since": request.args.get("since")}
+    )
+    result.pop("ok")
+    return jsonify(result)
+
+
+@bp.post("/documents/<int:document_id>/comments")
+@login_required
+def post_comment(document_id: int) -> tuple[Response, int]:
+    """Idempotent: the same ``client_id`` again returns the stored comment with 200."""
+    result = comment_service.post(current_user, {**_body(), "document": document_id})
+    return jsonify(comment=result["comment"], created=result["created"]), (
+        201 if result["created"] else 200
+    )
+
+
+@bp.get("/agenda-items/<int:item_id>/comments")
+@login_required
+def list_item_comments(item_id: int) -> Response:
+    after = request.args.get("after", type=int)
+    _room, result = comment_service.sync(
+        current_user, {"agenda_item": item_id, "after": after, "since": request.args.get("since")}
+    )
+    result.pop("ok")
+    return jsonify(result)
+
+
+@bp.post("/agenda-items/<int:item_id>/comments")
+@login_required
+def post_item_comment(item_id: int) -> tuple[Response, int]:
+    result = comment_service.post(current_user, {**_body(), "agenda_item": item_id})
+    return jsonify(comment=result["comment"], created=result["created"]), (
+        201 if result["created"] else 200
+    )
+
+
+@bp.patch("/comments/<int:comment_id>")
+@login_required
+def edit_comment(comment_id: int) -> Response:
+    data = {**_body(), "comment": comment_id}
+    return jsonify(comment=comment_service.change(current_user, "edit", data)["comment"])
+
+
+@bp.delete("/comments/<int:comment_id>")
+@login_required
+def delete_comment(comment_id: int) -> Response:
+    result = comment_service.change(current_user, "delete", {"comment": comment_id})
+    return jsonify(comment=result["comment"])
+
+
+@bp.post("/comments/<int:comment_id>/hide")
+@login_required
+def hide_comment(comment_id: int) -> Response:
+    data = {**_body(), "comment": comment_id}
+    return jsonify(comment=comment_service.change(current_user, "hide", data)["comment"])
+
+
+@bp.post("/comments/<int:comment_id>/disposition")
+@login_required
+def comment_disposition(comment_id: int) -> Response:
+    data = {**_body(), "comment": comment_id}
+    return jsonify(comment=comment_service.change(current_user, "disposition", data)["comment"])
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(_rest: str) -> Response:
+    abort(404)

@@ -1,0 +1,95 @@
+"""Listening: the MP3 (HTTP Range, only to readers), its timing map, and "nghe tiếp"."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, jsonify, request, send_file
+from flask_login import current_user, login_required
+
+from docs_store.errors import StorageError
+from handbook import db
+from handbook.audio import operations
+from handbook.audio.jobs import queue_audio, track_payload
+from handbook.audio.models import AudioStatus, AudioTrack
+from handbook.documents.models import Document, DocumentStatus
+from handbook.documents.storage import audio_store
+from handbook.policy import Action, load
+
+bp = Blueprint("audio", __name__)
+
+
+def _track(document: Document) -> AudioTrack | None:
+    return db.session.scalar(sa.select(AudioTrack).where(AudioTrack.document_id == document.id))
+
+
+def _ready_track(document_id: int) -> AudioTrack:
+    document = load(Document, document_id, Action.DOCUMENT_VIEW)
+    track = _track(document)
+    if track is None or track.status is not AudioStatus.READY or track.blob_sha256 is None:
+        abort(404)
+    return track
+
+
+@bp.get("/documents/<int:document_id>/audio.mp3")
+@login_required
+def mp3(document_id: int) -> Response:
+    track = _ready_track(document_id)
+    try:
+        path = audio_store().path(track.blob_sha256 or "")
+    except StorageError:
+        abort(404)
+    response = send_file(
+        path, mimetype="audio/mpeg", conditional=True, etag=track.blob_sha256, max_age=0
+    )
+    if request.args.get("download") is not None:
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="tai-lieu-{document_id}.mp3"'
+        )
+    response.headers["Cache-Control"] = "private, max-age=86400"  # the same bytes until remade
+    return response
+
+
+@bp.get("/documents/<int:document_id>/audio.json")
+@login_required
+def details(document_id: int) -> Response:
+    document = load(Document, document_id, Action.DOCUMENT_VIEW)
+    track = _track(document)
+    if track is None:
+        return jsonify(document=document.id, status="none")
+    body = track_payload(track)
+    if track.status is AudioStatus.READY:
+        body["timings"] = track.timings
+        body["position"] = operations.position_of(current_user, document.id)
+        body["url"] = f"/documents/{document.id}/audio.mp3"
+    return jsonify(body)
+
+
+@bp.post("/documents/<int:document_id>/listen")
+@login_required
+def listen(document_id: int) -> Response | tuple[Response, int]:
+    track = _ready_track(document_id)
+    try:
+        entry = operations.record(current_user, track, request.get_json(silent=True))
+    except operations.ListenError as error:
+        db.session.rollback()
+        return jsonify(error={"status": 400, "message": str(error)}), 400
+    db.session.commit()
+    return jsonify(
+        position=entry.position, heard=entry.heard, completed=entry.completed_at is not None
+    )
+
+
+@bp.post("/documents/<int:document_id>/audio")
+@login_required
+def regenerate(document_id: int) -> tuple[Response, int]:
+    """Make the audio again, e.g. with the natural voice once the internet is back."""
+    document = load(Document, document_id, Action.DOCUMENT_MANAGE)
+    if document.status is not DocumentStatus.READY:
+        return jsonify(error={"status": 409, "message": "Tài liệu chưa đọc xong nội dung."}), 409
+    data = request.get_json(silent=True) or {}
+    engine = data.get("engine", "auto") if isinstance(data, dict) else "auto"
+    if engine not in {"auto", "gtts", "espeak"}:
+        return jsonify(error={"status": 400, "message": "Giọng đọc không hợp lệ."}), 400
+    track = queue_audio(document, engine=engine)
+    db.session.expire_all()
+    return jsonify(track_payload(db.session.get(AudioTrack, track.id))), 202

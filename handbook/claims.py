@@ -1,0 +1,102 @@
+"""Claims on background work, so a job runs once at a time and a crash never strands it.
+
+A worker claims a row (one UPDATE that only one worker can win) and renews the claim as it
+goes; a claim not renewed for ``STALE_AFTER`` belongs to a dead worker and may be taken over,
+and one held by a process of this host that no longer exists is taken over at once.
+Works on any model with ``id``, ``status`` (``queued``/``processing``/…), ``progress``,
+``claimed_at`` and ``claimed_by`` columns.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from handbook import db
+from handbook.timeutil import utcnow
+
+#: A claim not renewed for this long belongs to a worker that died.
+STALE_AFTER = timedelta(minutes=3)
+QUEUED, PROCESSING = "queued", "processing"
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_is_dead(claimed_by: str | None) -> bool:
+    """True only when the claim's process was on this host and no longer exists."""
+    host, _, pid = (claimed_by or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def claim(model: Any, row_id: int) -> bool:
+    """Take the job unless another live worker has it or it is finished; commits."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(model)
+        .where(
+            model.id == row_id,
+            sa.or_(
+                model.status == QUEUED,
+                sa.and_(
+                    model.status == PROCESSING,
+                    sa.or_(model.claimed_at.is_(None), model.claimed_at < now - STALE_AFTER),
+                ),
+            ),
+        )
+        .values(status=PROCESSING, progress=0, claimed_at=now, claimed_by=owner())
+    )
+    db.session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def renew(model: Any, row_id: int, **values: Any) -> None:
+    """Record progress and keep the claim fresh; commits."""
+    db.session.execute(
+        sa.update(model).where(model.id == row_id).values(claimed_at=utcnow(), **values)
+    )
+    db.session.commit()
+
+
+def unfinished(model: Any) -> list[int]:
+    """Rows to queue again: waiting ones, and those whose worker died (released here)."""
+    stale = utcnow() - STALE_AFTER
+    fresh = db.session.execute(
+        sa.select(model.id, model.claimed_by).where(
+            model.status == PROCESSING, model.claimed_at >= stale
+        )
+    ).all()
+    for row_id, claimed_by in fresh:
+        if owner_is_dead(claimed_by):  # our own server, restarted: its work is ours now
+            db.session.execute(
+                sa.update(model)
+                .where(model.id == row_id, model.claimed_by == claimed_by)
+                .values(status=QUEUED, claimed_at=None, claimed_by=None)
+            )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            sa.select(model.id).where(
+                sa.or_(
+                    model.status == QUEUED,
+                    sa.and_(
+                        model.status == PROCESSING,
+                        sa.or_(model.claimed_at.is_(None), model.claimed_at < stale),
+                    ),
+                )
+            )
+        )
+    )

@@ -1,0 +1,133 @@
+"""Command line: create-admin, import-members, demo, serve (besides ``db upgrade``)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from handbook import db, jobs
+from handbook.accounts.models import User
+from handbook.accounts.passwords import password_problem
+from handbook.accounts.phone import normalize_phone
+from handbook.orgs.member_import import import_members
+from handbook.orgs.models import Organization
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin, import_members_cmd, demo, serve, worker):
+        app.cli.add_command(command)
+
+
+@click.command("create-admin", help="Create a platform administrator (or reset its password).")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--name", "full_name", default="Quản trị hệ thống", show_default=True)
+@click.option("--phone", default=None, help="Optional phone number to sign in with.")
+@click.password_option(envvar="HANDBOOK_ADMIN_PASSWORD", help="Or set HANDBOOK_ADMIN_PASSWORD.")
+def create_admin(username: str, full_name: str, phone: str | None, password: str) -> None:
+    from handbook.accounts.operations import create_user, set_password
+
+    db.upgrade(current_app.config["DATABASE_URL"])
+    problem = password_problem(password, login_names=(username, phone))
+    if problem:
+        raise click.ClickException(problem)
+    normalized = normalize_phone(phone) if phone else None
+    if phone and normalized is None:
+        raise click.ClickException(f"Số điện thoại không hợp lệ: {phone}")
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        user, _ = create_user(
+            full_name=full_name,
+            username=username,
+            phone=normalized,
+            password=password,
+            is_admin=True,
+        )
+        click.echo(f"Đã tạo tài khoản quản trị “{username}”.")
+    else:
+        user.is_admin = True
+        set_password(user, password, must_change=False)
+        click.echo(f"Tài khoản “{username}” đã có: đã đặt lại mật khẩu và quyền quản trị.")
+    db.session.commit()
+
+
+@click.command("import-members", help="Import a branch's members from a CSV file, all or nothing.")
+@click.option("--org", "org_id", type=int, required=True, help="Id of the organisation.")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_members_cmd(org_id: int, csv_file: Path) -> None:
+    db.upgrade(current_app.config["DATABASE_URL"])
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise click.ClickException(f"Không có tổ chức nào mang số {org_id}.")
+    result = import_members(
+        csv_file.read_bytes(), org, actor=None, max_rows=current_app.config["IMPORT_MAX_ROWS"]
+    )
+    if not result.ok:
+        db.session.rollback()
+        for error in result.errors:
+            where = f"Dòng {error.line}: " if error.line else ""
+            click.echo(f"{where}{error.message}", err=True)
+        raise click.ClickException("Tệp có lỗi, chưa nhập đảng viên nào.")
+    db.session.commit()
+    click.echo(f"Đã nhập {len(result.created)} đảng viên vào {org.name}.")
+    click.echo("Mật khẩu dùng một lần (phải đổi ở lần đăng nhập đầu tiên):")
+    for new in result.created:
+        click.echo(f"  {new.user.phone}\t{new.user.full_name}\t{new.one_time_password}")
+
+
+@click.command("demo", help="Create demo organisations, accounts and a meeting (safe to rerun).")
+def demo() -> None:
+    from handbook import demo as demo_data
+
+    db.upgrade(current_app.config["DATABASE_URL"])
+    from handbook.documents.operations import queue_extraction
+
+    summary, documents = demo_data.load()
+    db.session.commit()
+    for document in documents:  # read by the server's job workers (inline under tests)
+        queue_extraction(document)
+    click.echo(summary)
+
+
+@click.command("serve", help="Run the production server (gevent), with Socket.IO.")
+@click.option("--host", default=None, help="Defaults to HOST, or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Defaults to PORT, or 5000.")
+def serve(host: str | None, port: int | None) -> None:
+    from handbook.extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["SOCKETIO_ASYNC_MODE"] != "gevent":
+        raise click.ClickException("Run `serve` as `python -m handbook serve` (it needs gevent).")
+    logging.getLogger("handbook").setLevel(logging.INFO)
+    db.upgrade(app.config["DATABASE_URL"])
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+    consumer = None
+    if app.config["SERVER_JOB_WORKERS"] > 0:
+        # The embedded mode: the job workers live in this process, as greenlets.
+        consumer = jobs.start_consumer(
+            app, workers=app.config["SERVER_JOB_WORKERS"], worker_type="greenlet"
+        )
+    click.echo(f"Sổ tay Đảng viên điện tử đang chạy tại http://{host}:{port}/", err=True)
+    sys.stdout.flush()
+    try:
+        socketio.run(app, host=host, port=port, log_output=True)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=False)
+
+
+@click.command("worker", help="Run background job workers (scale-out, with REDIS_URL).")
+@click.option("--workers", type=int, default=2, show_default=True)
+def worker(workers: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    logging.getLogger("handbook").setLevel(logging.INFO)
+    logging.getLogger("huey").setLevel(logging.INFO)
+    db.upgrade(app.config["DATABASE_URL"])
+    consumer = jobs.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    jobs.recover(app)
+    consumer.run()

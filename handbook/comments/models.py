@@ -1,0 +1,75 @@
+"""Comments on a document, one of its paragraphs, or an agenda item, with one level of replies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from handbook.accounts.models import User
+from handbook.db import Base, enum_column
+from handbook.timeutil import UTCDateTime, utcnow
+
+
+class Disposition(enum.StrEnum):
+    """What the secretary decided about a comment for the meeting's record."""
+
+    NONE = "none"
+    ACCEPTED = "accepted"
+    EXPLAIN = "explain"
+
+    @property
+    def label(self) -> str:
+        return {"none": "", "accepted": "đã tiếp thu", "explain": "cần giải trình"}[self.value]
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: Every comment belongs to a meeting (its room for grouping and export).
+    meeting_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    #: On a document (and maybe one of its paragraphs), or on an agenda item.
+    document_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    paragraph: so.Mapped[int | None]
+    agenda_item_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE")
+    )
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: Chosen by the author's device for each new comment: a resend stores nothing twice.
+    client_id: so.Mapped[str] = so.mapped_column(sa.String(64))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    hidden_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    hidden_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    hidden_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    disposition: so.Mapped[Disposition] = so.mapped_column(
+        enum_column(Disposition), default=Disposition.NONE
+    )
+    #: Bumped on every change, so a client can tell a newer version from an older one.
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    author: so.Mapped[User] = so.relationship(foreign_keys=[author_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("author_id", "client_id"),
+        sa.CheckConstraint(
+            "document_id IS NOT NULL OR agenda_item_id IS NOT NULL", name="has_target"
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} by {self.author_id}>"

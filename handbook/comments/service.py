@@ -1,0 +1,139 @@
+"""Comment requests as plain dicts in, plain dicts out: what Socket.IO events and the HTTP API
+both call, so the two transports cannot drift apart. Each call commits and broadcasts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handbook import db
+from handbook.accounts.models import User
+from handbook.comments import operations as ops
+from handbook.comments.models import Comment
+from handbook.comments.operations import CommentError, Target
+from handbook.comments.serialize import comment_json
+from handbook.documents.models import Document
+from handbook.meetings.models import AgendaItem, Meeting
+from handbook.policy import Action, can
+from handbook.realtime import agenda_room, document_room, push
+from handbook.timeutil import utcnow
+
+_MISSING_DOCUMENT = "Không tìm thấy tài liệu."
+
+
+def _int(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise CommentError(f"Trường “{key}” phải là số nguyên dương.")
+    return value
+
+
+def _dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise CommentError("Yêu cầu phải là một đối tượng JSON.")
+    return data
+
+
+def document_target(user: User, document_id: int) -> Target:
+    """The document as a place to discuss, if ``user`` may read it; 404 otherwise."""
+    document = db.session.get(Document, document_id)
+    if (
+        document is None
+        or document.meeting_id is None
+        or not can(user, Action.DOCUMENT_VIEW, document)
+    ):
+        raise CommentError(_MISSING_DOCUMENT, status=404)
+    meeting = db.session.get(Meeting, document.meeting_id)
+    assert meeting is not None
+    return Target(meeting=meeting, document=document)
+
+
+def agenda_target(user: User, item_id: int) -> Target:
+    """An agenda item as a place to discuss, if ``user`` may see its meeting; 404 otherwise."""
+    item = db.session.get(AgendaItem, item_id)
+    meeting = db.session.get(Meeting, item.meeting_id) if item is not None else None
+    if item is None or meeting is None or not can(user, Action.MEETING_VIEW, meeting):
+        raise CommentError("Không tìm thấy nội dung chương trình.", status=404)
+    return Target(meeting=meeting, agenda_item=item)
+
+
+def target_of(user: User, data: dict[str, Any]) -> Target:
+    """``{"document": id}`` or ``{"agenda_item": id}``."""
+    if "agenda_item" in data and "document" not in data:
+        return agenda_target(user, _int(data, "agenda_item"))
+    return document_target(user, _int(data, "document"))
+
+
+def room_of(target: Target) -> str:
+    if target.document is not None:
+        return document_room(target.document.id)
+    assert target.agenda_item is not None
+    return agenda_room(target.agenda_item.id)
+
+
+def sync(user: User, data: Any) -> tuple[str, dict[str, Any]]:
+    """What the client missed since its last id and time; returns the room to follow."""
+    data = _dict(data)
+    target = target_of(user, data)
+    new = ops.since(target, data.get("after"))
+    changed = ops.changed_since(target, data.get("since"))
+    return room_of(target), {
+        "ok": True,
+        "document": target.document.id if target.document else None,
+        "agenda_item": target.agenda_item.id if target.agenda_item else None,
+        "comments": [comment_json(c, viewer_id=user.id) for c in new],
+        "changed": [comment_json(c, viewer_id=user.id) for c in changed],
+        "now": utcnow().isoformat(),
+    }
+
+
+def post(user: User, data: Any) -> dict[str, Any]:
+    data = _dict(data)
+    target = target_of(user, data)
+    comment, created = ops.post(
+        user,
+        target,
+        body=data.get("body"),
+        client_id=data.get("client_id"),
+        parent_id=data.get("parent"),
+        paragraph=data.get("paragraph"),
+    )
+    db.session.commit()
+    if created:
+        _broadcast("comment.new", comment)
+    return {"ok": True, "created": created, "comment": comment_json(comment, viewer_id=user.id)}
+
+
+def change(user: User, action: str, data: Any) -> dict[str, Any]:
+    """``edit``, ``delete``, ``hide`` or ``disposition`` one comment."""
+    data = _dict(data)
+    comment = db.session.get(Comment, _int(data, "comment"))
+    if comment is None:
+        raise CommentError("Không tìm thấy góp ý.", status=404)
+    if comment.document_id is not None:  # may this user see it at all?
+        document_target(user, comment.document_id)
+    elif comment.agenda_item_id is not None:
+        agenda_target(user, comment.agenda_item_id)
+    if action == "edit":
+        ops.edit(user, comment, data.get("body"))
+    elif action == "delete":
+        ops.delete(user, comment)
+    elif action == "hide":
+        ops.hide(user, comment, data.get("reason"))
+    elif action == "disposition":
+        ops.set_disposition(user, comment, data.get("value"))
+    else:  # pragma: no cover - transports only pass the four above
+        raise CommentError("Thao tác không hợp lệ.")
+    db.session.commit()
+    _broadcast("comment.changed", comment)
+    return {"ok": True, "comment": comment_json(comment, viewer_id=user.id)}
+
+
+def _broadcast(event: str, comment: Comment) -> None:
+    if comment.document_id is not None:
+        push(event, comment_json(comment), to=document_room(comment.document_id))
+    elif comment.agenda_item_id is not None:
+        push(event, comment_json(comment), to=agenda_room(comment.agenda_item_id))
+
+
+def refusal(error: CommentError) -> dict[str, Any]:
+    return {"ok": False, "status": error.status, "error": error.message}

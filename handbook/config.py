@@ -1,0 +1,91 @@
+"""Configuration read from the environment, with defaults that need no other service."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production defaults: the embedded mode (SQLite and local files) unless told otherwise.
+
+    Values that depend on the instance folder (the SQLite path, the secret key file) are filled
+    in by ``create_app`` once Flask knows where that folder is; this class never touches disk.
+    """
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
+    #: ``None`` means "an SQLite file in the instance folder".
+    DATABASE_URL: str | None = os.environ.get("DATABASE_URL") or None
+    #: Set to scale out: Socket.IO message queue, Huey and rate limits move to Redis.
+    REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
+    #: Reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted; 0 for none.
+    PROXY_COUNT: int = int(os.environ.get("PROXY_COUNT", "0"))
+    HOST: str = os.environ.get("HOST", "127.0.0.1")
+    PORT: int = int(os.environ.get("PORT", "5000"))
+
+    # Sessions and cookies: a stolen cookie should not outlive its purpose.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+
+    # CSRF tokens live as long as a long form fill on a slow phone.
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+
+    #: Failed sign-ins on one account before it is locked, and for how long.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+    #: Per-address throttle on the sign-in form, in the ``limits`` notation.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # When Redis (the limits' shared storage) is down, count in memory rather than fail.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+
+    #: Largest upload accepted, in bytes (also caps CSV imports).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024
+    #: A member import larger than this is refused whole.
+    IMPORT_MAX_ROWS = 10_000
+    #: Where uploaded files are kept; ``None`` means ``instance/blobs``.
+    DOCS_STORE_ROOT: str | None = os.environ.get("DOCS_STORE_ROOT") or None
+    #: Limits for the child process that reads an uploaded file.
+    EXTRACT_TIMEOUT_S = int(os.environ.get("EXTRACT_TIMEOUT_S", "600"))
+    EXTRACT_MEMORY_MB = int(os.environ.get("EXTRACT_MEMORY_MB", "1024"))
+    EXTRACT_MAX_PAGES = int(os.environ.get("EXTRACT_MAX_PAGES", "2000"))
+    #: Comments one member may post, in the ``limits`` notation (several limits: ";").
+    COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute; 120 per hour")
+    #: The voice: ``auto`` (gTTS when reachable, else espeak-ng), ``gtts`` or ``espeak``.
+    TTS_ENGINE = os.environ.get("TTS_ENGINE", "auto")
+    #: Read every document aloud as soon as its text is ready.
+    AUDIO_AUTO = _bool("AUDIO_AUTO", True)
+    #: Run jobs inline instead of queueing them (tests).
+    JOBS_IMMEDIATE = False
+    #: Job workers inside ``serve`` (the embedded mode); 0 when separate workers run.
+    SERVER_JOB_WORKERS = int(os.environ.get("SERVER_JOB_WORKERS", "2"))
+
+    TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite; tests pass their own DATABASE_URL and instance folder."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only key
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    REDIS_URL = None
+    JOBS_IMMEDIATE = True
+    #: Tests that are about audio turn it on; the others need not wait for a voice.
+    AUDIO_AUTO = False
+    TTS_ENGINE = "espeak"

@@ -1,0 +1,135 @@
+"""Engine and session lifecycle, and the Alembic migrations behind ``handbook db upgrade``.
+
+One session per app context (a request, a job), bound to the engine of the app that is current,
+so several apps (tests, a worker) can live in one process without sharing a connection pool.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app
+from flask.globals import app_ctx
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "migrations"
+
+#: Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(so.DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_column(enum_cls: type[enum.StrEnum]) -> sa.Enum:
+    """Store a string enum by value in a plain VARCHAR (no native type to migrate on PostgreSQL)."""
+    return sa.Enum(
+        enum_cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class _AppBoundSession(so.Session):
+    """A session that talks to the engine of whichever app is current."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> sa.Engine:  # type: ignore[override]
+        return current_app.extensions["handbook.engine"]
+
+
+def _app_context_id() -> int:
+    """One session per app context: each request and each job gets its own, never shared."""
+    return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+
+
+session: so.scoped_session[so.Session] = so.scoped_session(
+    so.sessionmaker(class_=_AppBoundSession, expire_on_commit=False), scopefunc=_app_context_id
+)
+
+
+#: Search structures that migrations create by hand, per dialect, outside the models.
+_HAND_MADE = ("document_pages_fts", "ix_document_pages_search")
+
+
+def include_object(obj: Any, name: str | None, _type: str, _reflected: bool, _compare: Any) -> bool:
+    """For Alembic's comparisons: skip what the models do not describe on purpose."""
+    return not (name or "").startswith(_HAND_MADE)
+
+
+def make_engine(url: str) -> sa.Engine:
+    """Create an engine with the settings each backend needs to behave under concurrency."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` up to ``revision``."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["handbook.engine"] = make_engine(app.config["DATABASE_URL"])
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        session.remove()
+
+    app.cli.add_command(db_cli)
+
+
+@click.group("db", help="Database migrations.")
+def db_cli() -> None:
+    pass
+
+
+@db_cli.command("upgrade", help="Apply every pending migration.")
+@click.argument("revision", default="head")
+def _upgrade_cmd(revision: str) -> None:
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo("Cơ sở dữ liệu đã được cập nhật.")
+
+
+@db_cli.command("downgrade", help="Step back to an earlier migration.")
+@click.argument("revision")
+def _downgrade_cmd(revision: str) -> None:
+    downgrade(current_app.config["DATABASE_URL"], revision)

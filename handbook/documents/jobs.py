@@ -1,0 +1,136 @@
+"""Reading an uploaded file in the background: a sandboxed child process, progress pushed live.
+
+Safe to run twice: a worker first claims the document (one UPDATE that only one worker wins)
+and renews the claim as it progresses. A job killed by a crash leaves a claim that goes stale;
+``sweep`` (at consumer start and every few minutes) queues such documents again, and the next
+run starts over from the stored file. A document already read is never read again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app
+
+from docs_store.errors import ExtractionError
+from handbook import claims, db
+from handbook.documents.models import Document, DocumentStatus
+from handbook.documents.operations import save_pages
+from handbook.documents.storage import blob_store
+from handbook.jobs import job, on_recover, periodic
+from handbook.realtime import document_room, push
+
+logger = logging.getLogger(__name__)
+
+#: Progress and heartbeat are written at most this often.
+_HEARTBEAT_S = 20.0
+_INTERNAL_ERROR = "Không đọc được tệp do lỗi hệ thống. Vui lòng tải lên lại hoặc báo quản trị."
+
+
+def status_payload(document: Document) -> dict[str, object]:
+    return {
+        "document": document.id,
+        "status": document.status.value,
+        "label": document.status.label,
+        "progress": document.progress,
+        "pages": document.page_count,
+        "error": document.error_message,
+    }
+
+
+def _set_progress(document_id: int, percent: int) -> None:
+    claims.renew(Document, document_id, progress=percent)
+    push(
+        "document.status",
+        {
+            "document": document_id,
+            "status": "processing",
+            "label": "đang xử lý",
+            "progress": percent,
+            "pages": 0,
+            "error": None,
+        },
+        to=document_room(document_id),
+    )
+
+
+@job()
+def extract_document(document_id: int) -> None:
+    from docs_store.extract.sandbox import extract_sandboxed
+
+    if not claims.claim(Document, document_id):
+        return
+    document = db.session.get(Document, document_id)
+    assert document is not None
+    push("document.status", status_payload(document), to=document_room(document.id))
+
+    last = {"percent": 0, "at": time.monotonic()}
+
+    def progress(done: int, total: int) -> None:
+        percent = min(99, done * 100 // total) if total else 0
+        now = time.monotonic()
+        if percent >= last["percent"] + 5 or now - last["at"] >= _HEARTBEAT_S:
+            last.update(percent=percent, at=now)
+            _set_progress(document_id, percent)
+
+    config = current_app.config
+    try:
+        extracted = extract_sandboxed(
+            blob_store().path(document.blob_sha256),
+            document.kind,
+            timeout=config["EXTRACT_TIMEOUT_S"],
+            memory_mb=config["EXTRACT_MEMORY_MB"],
+            max_pages=config["EXTRACT_MAX_PAGES"],
+            progress=progress,
+        )
+    except ExtractionError as exc:
+        _fail(document_id, exc.code, exc.message)
+        return
+    except Exception:
+        logger.exception("extraction of document %s failed", document_id)
+        _fail(document_id, "internal", _INTERNAL_ERROR)
+        return
+
+    document = db.session.get(Document, document_id)
+    if document is None:  # deleted while it was being read
+        return
+    save_pages(document, extracted)
+    document.status, document.progress = DocumentStatus.READY, 100
+    document.error_code = document.error_message = None
+    db.session.commit()
+    logger.info("document %s read: %s pages", document_id, document.page_count)
+    push("document.status", status_payload(document), to=document_room(document.id))
+    if current_app.config["AUDIO_AUTO"]:
+        from handbook.audio.jobs import queue_audio
+
+        queue_audio(document)
+
+
+def _fail(document_id: int, code: str, message: str) -> None:
+    db.session.rollback()
+    document = db.session.get(Document, document_id)
+    if document is None:
+        return
+    document.status, document.error_code, document.error_message = (
+        DocumentStatus.FAILED,
+        code,
+        message[:500],
+    )
+    db.session.commit()
+    push("document.status", status_payload(document), to=document_room(document.id))
+
+
+@on_recover
+def sweep() -> None:
+    """Queue again what a crash or restart left unread (a duplicate run just loses the claim)."""
+    pending = claims.unfinished(Document)
+    for document_id in pending:
+        extract_document(document_id)
+    if pending:
+        logger.info("re-queued %s documents left unread", len(pending))
+
+
+@periodic(minute="*/5")
+def _sweep_periodically() -> None:
+    sweep()

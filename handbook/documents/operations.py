@@ -1,0 +1,197 @@
+"""Uploading documents, storing their extracted pages, and recording who has read them."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from docs_store.errors import ExtractionError, StorageError, TooLarge
+from docs_store.extract import detect_kind
+from docs_store.extract.model import ExtractedDocument
+from handbook import db
+from handbook.accounts.models import User
+from handbook.audit.operations import record
+from handbook.documents.models import Document, DocumentPage, DocumentStatus, ReadReceipt
+from handbook.documents.storage import blob_store
+from handbook.meetings.models import AgendaItem, Meeting
+from handbook.orgs.models import Organization, Reach
+from handbook.textfold import fold
+from handbook.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "txt": "text/plain; charset=utf-8",
+}
+
+
+class UploadRefused(ValueError):
+    """An upload we will not keep; the message is for the user, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    stream: IO[bytes]
+
+
+def content_type(kind: str) -> str:
+    return _CONTENT_TYPES[kind]
+
+
+def clean_filename(name: str) -> str:
+    """The last path part, NFC, printable, at most 255 characters; never empty."""
+    name = unicodedata.normalize("NFC", PurePath(name.replace("\\", "/")).name)
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[-255:] or "tai-lieu"
+
+
+def _title_from(filename: str) -> str:
+    stem = filename.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
+    return " ".join(stem.split())[:300] or "Tài liệu"
+
+
+def add_document(
+    upload: Upload,
+    *,
+    organization: Organization,
+    actor: User,
+    meeting: Meeting | None = None,
+    agenda_item: AgendaItem | None = None,
+    title: str | None = None,
+    reach: Reach = Reach.SELF,
+    publish_at: datetime | None = None,
+) -> Document:
+    """Check what the file really is, store it once, and queue its reading.
+
+    Nothing is kept for a refused file. The caller commits, then calls ``queue_extraction``.
+    """
+    filename = clean_filename(upload.filename)
+    head = upload.stream.read(8192)
+    try:
+        kind = detect_kind(head, filename)
+    except ExtractionError as exc:
+        raise UploadRefused(f"{filename}: {exc.message}") from exc
+    upload.stream.seek(0)
+    try:
+        blob = blob_store().save(upload.stream)
+    except TooLarge as exc:
+        raise UploadRefused(f"{filename}: {exc}") from exc
+    except StorageError as exc:
+        logger.error("could not store %s", filename, exc_info=exc)
+        raise UploadRefused(f"{filename}: không lưu được tệp, vui lòng thử lại.") from exc
+    document = Document(
+        organization=organization,
+        meeting=meeting,
+        agenda_item=agenda_item,
+        reach=meeting.reach if meeting is not None else reach,
+        title=" ".join((title or "").split())[:300] or _title_from(filename),
+        filename=filename,
+        kind=kind,
+        blob_sha256=blob.sha256,
+        size=blob.size,
+        status=DocumentStatus.QUEUED,
+        publish_at=publish_at
+        if publish_at is not None
+        else (meeting.publish_at if meeting else None),
+        created_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    record(
+        "document.uploaded",
+        actor_id=actor.id,
+        target=document,
+        organization_id=organization.id,
+        filename=filename,
+        sha256=blob.sha256,
+    )
+    logger.info("document %s uploaded by %s", document, actor)
+    return document
+
+
+def queue_extraction(document: Document) -> None:
+    """Queue the reading of a committed document (runs inline under tests)."""
+    from handbook.documents.jobs import extract_document
+
+    extract_document(document.id)
+
+
+def save_pages(document: Document, extracted: ExtractedDocument) -> None:
+    """Replace the document's pages; paragraphs are numbered across the whole document."""
+    db.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == document.id))
+    counter = 0
+    for page in extracted.pages:
+        blocks: list[dict[str, Any]] = []
+        for block in page.blocks:
+            counter += 1
+            blocks.append(
+                {"n": counter, "kind": block.kind, "level": block.level, "text": block.text}
+            )
+        text = "\n".join(b["text"] for b in blocks)
+        db.session.add(
+            DocumentPage(
+                document_id=document.id,
+                number=page.number,
+                blocks=blocks,
+                ocr=page.ocr,
+                folded=fold(text),
+            )
+        )
+    document.page_count = len(extracted.pages)
+
+
+#: A repeat view within this time changes nothing (the document page is a hot path).
+_READ_REFRESH = timedelta(minutes=10)
+
+
+def mark_read(user: User, document: Document) -> None:
+    """Record "đã đọc" once, keeping the first time and (every few minutes) the latest."""
+    now = utcnow()
+    receipt = db.session.scalar(
+        sa.select(ReadReceipt).where(
+            ReadReceipt.user_id == user.id, ReadReceipt.document_id == document.id
+        )
+    )
+    if receipt is not None:
+        if now - receipt.last_read_at > _READ_REFRESH:
+            receipt.last_read_at = now
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                ReadReceipt(
+                    user_id=user.id, document_id=document.id, first_read_at=now, last_read_at=now
+                )
+            )
+    except sa.exc.IntegrityError:
+        pass  # another tab recorded it a moment ago
+
+
+def set_publication(document: Document, actor: User, at: datetime | None) -> datetime:
+    """When members may see a document that stands on its own (``None``: now)."""
+    from handbook.meetings.publishing import PAST_PUBLISH_TIME, resolve_publish_time
+
+    resolved = resolve_publish_time(at, utcnow())
+    if resolved is None:
+        raise UploadRefused(PAST_PUBLISH_TIME)
+    at = resolved
+    if document.notified_at is not None:
+        raise UploadRefused("Tài liệu đã được công bố rồi.")
+    document.publish_at = at
+    record(
+        "document.publish_set",
+        actor_id=actor.id,
+        target=document,
+        organization_id=document.organization_id,
+        at=at.isoformat(),
+    )
+    return at

@@ -1,0 +1,114 @@
+"""Background jobs on Huey: SQLite in the instance folder by default, Redis when scaled out.
+
+Jobs take ids, never ORM objects, and each run opens its own app context (and so its own
+database session). In the embedded mode the consumer runs inside the server process as
+greenlets (``start_consumer``); scaled out, ``python -m handbook worker`` runs it on Redis.
+Huey removes a task from the queue before running it, so a crash loses the running one:
+every job is idempotent, and ``recover`` re-queues half-done work when a consumer starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey
+from huey.consumer import Consumer
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+huey = Huey("handbook", storage_class=MemoryStorage, utc=True)
+#: The app jobs run in when no app context is current (the consumer's workers).
+_bound_app: Flask | None = None
+#: Called when a consumer starts, to re-queue work a crash left half done.
+_recoveries: list[Callable[[], None]] = []
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at this app's storage; tests run jobs inline (``JOBS_IMMEDIATE``)."""
+    global _bound_app
+    _bound_app = app
+    if app.config.get("JOBS_IMMEDIATE"):
+        huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
+        huey.immediate = True
+        return
+    huey.immediate = False
+    if app.config["REDIS_URL"]:
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
+    else:
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": str(Path(app.instance_path) / "jobs.db")}
+    huey.storage = huey.create_storage()
+
+
+def job(**task_options: Any) -> Callable[[F], F]:
+    """A Huey task that runs inside a fresh app context of the bound app."""
+
+    def decorate(fn: F) -> F:
+        @huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            app = current_app._get_current_object() if has_app_context() else _bound_app  # type: ignore[attr-defined]
+            if app is None:
+                raise RuntimeError("jobs.init_app was not called in this process")
+            with app.app_context():
+                return fn(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+def periodic(**crontab: str) -> Callable[[F], F]:
+    """A periodic Huey task (``minute="*"``), in a fresh app context like ``job``."""
+    from huey import crontab as make_crontab
+
+    def decorate(fn: F) -> F:
+        @huey.periodic_task(make_crontab(**crontab), name=f"{fn.__module__}.{fn.__name__}")
+        @functools.wraps(fn)
+        def run() -> Any:
+            assert _bound_app is not None
+            with _bound_app.app_context():
+                return fn()
+
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+def on_recover(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register a function that re-queues what a crash left half done."""
+    _recoveries.append(fn)
+    return fn
+
+
+def recover(app: Flask) -> None:
+    with app.app_context():
+        for fn in _recoveries:
+            try:
+                fn()
+            except Exception:
+                logger.exception("recovery step %s failed", fn.__name__)
+
+
+def start_consumer(app: Flask, *, workers: int, worker_type: str) -> Consumer:
+    """Start the consumer's workers and scheduler without taking over the process's signals."""
+    consumer = huey.create_consumer(
+        workers=workers, worker_type=worker_type, periodic=True, check_worker_health=False
+    )
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer.start()
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+    recover(app)
+    logger.info("job consumer started: %s %s workers", workers, worker_type)
+    return consumer

@@ -1,0 +1,204 @@
+"""Creating, editing, publishing and cancelling meetings, and reminding who has not read."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from handbook import db
+from handbook.accounts.models import User
+from handbook.audit.operations import record
+from handbook.documents.models import Document, ReadReceipt
+from handbook.meetings.models import AgendaItem, Meeting, MeetingKind
+from handbook.meetings.publishing import (
+    PAST_PUBLISH_TIME,
+    audience,
+    meeting_facts,
+    resolve_publish_time,
+)
+from handbook.notifications.operations import notify, push_after_commit
+from handbook.orgs.models import Organization, Reach
+from handbook.policy import Action, can
+from handbook.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class MeetingError(ValueError):
+    """A change we refuse; the message is for the user, in Vietnamese."""
+
+
+def _agenda_titles(agenda_text: str) -> list[str]:
+    titles = []
+    for line in agenda_text.splitlines():
+        title = " ".join(line.strip().lstrip("-•*+0123456789.) ").split())
+        if title:
+            titles.append(title[:500])
+    return titles[:50]
+
+
+def _set_agenda(meeting: Meeting, titles: list[str]) -> None:
+    """Keep items (and the documents attached to them) by position; add or drop the rest."""
+    existing = {item.position: item for item in meeting.agenda}
+    for position, title in enumerate(titles, start=1):
+        item = existing.pop(position, None)
+        if item is None:
+            meeting.agenda.append(AgendaItem(position=position, title=title))
+        else:
+            item.title = title
+    for item in existing.values():
+        meeting.agenda.remove(item)
+
+
+def save_meeting(
+    meeting: Meeting | None,
+    *,
+    organization: Organization,
+    actor: User,
+    title: str,
+    kind: MeetingKind,
+    starts_at: datetime,
+    place: str,
+    agenda_text: str,
+    reach: Reach = Reach.SELF,
+) -> Meeting:
+    """Create a meeting, or change one; members already told of it are told of the change."""
+    title = " ".join(title.split())[:300]
+    if not title:
+        raise MeetingError("Vui lòng nhập tên buổi sinh hoạt.")
+    if meeting is None and starts_at < utcnow():
+        raise MeetingError("Thời gian sinh hoạt đã qua. Vui lòng chọn thời gian sắp tới.")
+    creating = meeting is None
+    if meeting is None:
+        meeting = Meeting(organization=organization, created_by_id=actor.id)
+        db.session.add(meeting)
+    changed_time = not creating and (meeting.starts_at != starts_at or meeting.place != place)
+    meeting.title, meeting.kind, meeting.starts_at = title, kind, starts_at
+    meeting.place = " ".join(place.split())[:300]
+    meeting.reach = reach
+    _set_agenda(meeting, _agenda_titles(agenda_text))
+    db.session.flush()
+    record(
+        "meeting.created" if creating else "meeting.updated",
+        actor_id=actor.id,
+        target=meeting,
+        organization_id=organization.id,
+    )
+    if changed_time and meeting.notified_at is not None:
+        _tell(meeting, "meeting.changed", f"meeting:{meeting.id}:changed:{utcnow():%Y%m%d%H%M%S}")
+    return meeting
+
+
+def publish(meeting: Meeting, actor: User, at: datetime | None) -> datetime:
+    """Set when members may see the meeting and its documents (``None``: now)."""
+    now = utcnow()
+    if meeting.cancelled_at is not None:
+        raise MeetingError("Buổi sinh hoạt đã bị hủy, không thể công bố.")
+    if meeting.starts_at <= now:
+        raise MeetingError("Buổi sinh hoạt đã diễn ra, không thể công bố tài liệu cho nó nữa.")
+    resolved = resolve_publish_time(at, now)
+    if resolved is None:
+        raise MeetingError(PAST_PUBLISH_TIME)
+    at = resolved
+    if at >= meeting.starts_at:
+        raise MeetingError("Thời điểm công bố phải trước giờ sinh hoạt.")
+    if meeting.notified_at is not None:
+        raise MeetingError("Buổi sinh hoạt đã được công bố rồi.")
+    meeting.publish_at = at
+    db.session.execute(
+        sa.update(Document)
+        .where(Document.meeting_id == meeting.id, Document.publish_at.is_(None))
+        .values(publish_at=at)
+    )
+    record(
+        "meeting.publish_set",
+        actor_id=actor.id,
+        target=meeting,
+        organization_id=meeting.organization_id,
+        at=at.isoformat(),
+    )
+    return at
+
+
+def cancel(meeting: Meeting, actor: User, reason: str) -> None:
+    if meeting.cancelled_at is not None:
+        raise MeetingError("Buổi sinh hoạt đã bị hủy trước đó.")
+    meeting.cancelled_at = utcnow()
+    meeting.cancel_reason = " ".join(reason.split())[:500]
+    record(
+        "meeting.cancelled",
+        actor_id=actor.id,
+        target=meeting,
+        organization_id=meeting.organization_id,
+        reason=meeting.cancel_reason,
+    )
+    if meeting.notified_at is not None:
+        _tell(meeting, "meeting.cancelled", f"meeting:{meeting.id}:cancelled")
+
+
+def _tell(meeting: Meeting, kind: str, dedupe_key: str) -> None:
+    payload = meeting_facts(meeting) | {"reason": meeting.cancel_reason}
+    users = notify(
+        audience(meeting.organization, meeting.reach),
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+    )
+    push_after_commit(users, kind=kind, payload=payload)
+
+
+def unread_members(meeting: Meeting) -> dict[int, list[int]]:
+    """For each published document of the meeting, the audience ids who have not opened it."""
+    members = audience(meeting.organization, meeting.reach)
+    result: dict[int, list[int]] = {}
+    for document in db.session.scalars(
+        sa.select(Document).where(Document.meeting_id == meeting.id)
+    ):
+        read = set(
+            db.session.scalars(
+                sa.select(ReadReceipt.user_id).where(ReadReceipt.document_id == document.id)
+            )
+        )
+        result[document.id] = [uid for uid in members if uid not in read]
+    return result
+
+
+def remind(meeting: Meeting, actor: User) -> list[int]:
+    """Notify the members who have not opened every document yet; returns who was reminded."""
+    if not meeting.is_published():
+        raise MeetingError("Buổi sinh hoạt chưa được công bố, chưa thể nhắc.")
+    missing = sorted({uid for uids in unread_members(meeting).values() for uid in uids})
+    payload = meeting_facts(meeting)
+    stamp = f"{utcnow():%Y%m%d%H%M%S}"
+    users = notify(
+        missing, kind="reminder", payload=payload, dedupe_key=f"meeting:{meeting.id}:remind:{stamp}"
+    )
+    record(
+        "meeting.reminded",
+        actor_id=actor.id,
+        target=meeting,
+        organization_id=meeting.organization_id,
+        count=len(users),
+    )
+    push_after_commit(users, kind="reminder", payload=payload)
+    return users
+
+
+def visible_meetings(user: User, org: Organization) -> list[Meeting]:
+    """The organisation's meetings this user may see, newest first."""
+    rows = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.organization_id == org.id)
+        .order_by(Meeting.starts_at.desc())
+    )
+    return [m for m in rows if can(user, Action.MEETING_VIEW, m)]
+
+
+def visible_documents(user: User, meeting: Meeting) -> list[Document]:
+    """The meeting's documents this user may see, in upload order."""
+    rows = db.session.scalars(
+        sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
+    )
+    return [d for d in rows if can(user, Action.DOCUMENT_VIEW, d)]

@@ -1,0 +1,180 @@
+"""Publishing at the chosen time: members see nothing before it and are told once at it.
+
+``publish_due`` runs every minute and at each scheduled publish time; whichever run claims a
+publication first (``notified_at``) tells its audience, so nobody is told twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from handbook import db
+from handbook.accounts.models import User
+from handbook.documents.models import Document, DocumentStatus
+from handbook.jobs import huey, job, periodic
+from handbook.meetings.models import Meeting
+from handbook.notifications.operations import notify, push_after_commit
+from handbook.orgs.models import Membership, Organization, Reach
+from handbook.templating import vn_datetime
+from handbook.timeutil import utcnow
+from handbook.urls import path_for
+
+logger = logging.getLogger(__name__)
+
+
+#: A publish time this far in the past is taken as "now" (a form filled in slowly).
+_GRACE = timedelta(minutes=5)
+PAST_PUBLISH_TIME = (
+    "Thời điểm công bố đã qua. Vui lòng chọn “Công bố ngay” hoặc một thời điểm sắp tới."
+)
+
+
+def resolve_publish_time(at: datetime | None, now: datetime) -> datetime | None:
+    """The moment to publish (``None`` or just past means now); ``None`` when long past."""
+    if at is None or now - _GRACE <= at <= now:
+        return now
+    return at if at > now else None
+
+
+def audience(org: Organization, reach: Reach) -> list[int]:
+    """Active users who belong to ``org`` (and, for the subtree, anywhere below it)."""
+    where = (
+        Organization.path.startswith(org.path, autoescape=True)
+        if reach is Reach.SUBTREE
+        else Organization.id == org.id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Membership.user_id)
+            .join(Organization, Membership.organization_id == Organization.id)
+            .join(User, Membership.user_id == User.id)
+            .where(where, User.active.is_(True))
+            .distinct()
+        )
+    )
+
+
+def meeting_facts(meeting: Meeting) -> dict[str, Any]:
+    """What a member needs to know, copied into the notification as it stands now."""
+    return {
+        "meeting": meeting.id,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.isoformat(),
+        "when": vn_datetime(meeting.starts_at),
+        "place": meeting.place,
+        "organization": meeting.organization.name,
+        "url": path_for("meetings.show", meeting_id=meeting.id),
+    }
+
+
+def _claim(model: type[Meeting] | type[Document], row_id: int, now: datetime) -> bool:
+    result = db.session.execute(
+        sa.update(model)
+        .where(model.id == row_id, model.notified_at.is_(None))
+        .values(notified_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@job()
+def publish_due() -> int:
+    """Tell the audiences of everything whose time has come; returns how many publications."""
+    now = utcnow()
+    told = 0
+    due_meetings = db.session.scalars(
+        sa.select(Meeting.id).where(
+            Meeting.publish_at <= now, Meeting.notified_at.is_(None), Meeting.cancelled_at.is_(None)
+        )
+    ).all()
+    for meeting_id in due_meetings:
+        told += _publish_meeting(meeting_id, now)
+    due_documents = db.session.scalars(
+        sa.select(Document.id)
+        .outerjoin(Meeting, Document.meeting_id == Meeting.id)
+        .where(
+            Document.publish_at <= now,
+            Document.notified_at.is_(None),
+            Document.status != DocumentStatus.FAILED,
+            sa.or_(
+                Document.meeting_id.is_(None),
+                sa.and_(Meeting.publish_at <= now, Meeting.cancelled_at.is_(None)),
+            ),
+        )
+    ).all()
+    for document_id in due_documents:
+        told += _publish_document(document_id, now)
+    return told
+
+
+def _publish_meeting(meeting_id: int, now: datetime) -> int:
+    if not _claim(Meeting, meeting_id, now):
+        db.session.rollback()
+        return 0
+    meeting = db.session.get(Meeting, meeting_id)
+    assert meeting is not None
+    documents = db.session.scalars(
+        sa.select(Document).where(
+            Document.meeting_id == meeting.id,
+            Document.publish_at <= now,
+            Document.notified_at.is_(None),
+            Document.status != DocumentStatus.FAILED,
+        )
+    ).all()
+    for document in documents:  # told together with their meeting, not again on their own
+        document.notified_at = now
+    payload = meeting_facts(meeting) | {"documents": [d.title for d in documents]}
+    users = notify(
+        audience(meeting.organization, meeting.reach),
+        kind="meeting.published",
+        payload=payload,
+        dedupe_key=f"meeting:{meeting.id}:published",
+    )
+    push_after_commit(users, kind="meeting.published", payload=payload)
+    db.session.commit()
+    logger.info("meeting %s published to %s members", meeting.id, len(users))
+    return 1
+
+
+def _publish_document(document_id: int, now: datetime) -> int:
+    if not _claim(Document, document_id, now):
+        db.session.rollback()
+        return 0
+    document = db.session.get(Document, document_id)
+    assert document is not None
+    payload: dict[str, Any] = {
+        "document": document.id,
+        "title": document.title,
+        "organization": document.organization.name,
+        "url": path_for("documents.show", document_id=document.id),
+    }
+    if document.meeting is not None:
+        payload["meeting_title"] = document.meeting.title
+        payload["when"] = vn_datetime(document.meeting.starts_at)
+    users = notify(
+        audience(document.organization, document.reach),
+        kind="document.published",
+        payload=payload,
+        dedupe_key=f"document:{document.id}:published",
+    )
+    push_after_commit(users, kind="document.published", payload=payload)
+    db.session.commit()
+    return 1
+
+
+def schedule(at: datetime | None) -> None:
+    """Make sure ``publish_due`` runs at ``at`` (or now); the minute sweep is the safety net."""
+    if at is None:
+        return
+    if at <= utcnow() or huey.immediate:
+        publish_due()
+    else:
+        publish_due.schedule(eta=at)
+
+
+@periodic(minute="*")
+def _publish_every_minute() -> None:
+    publish_due.call_local()

@@ -1,0 +1,107 @@
+"""Telling members things: stored notifications, pushed live to their open pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from handbook import db
+from handbook.notifications.models import Notification
+from handbook.realtime import push, user_room
+from handbook.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def notify(
+    user_ids: Iterable[int], *, kind: str, payload: dict[str, Any], dedupe_key: str
+) -> list[int]:
+    """Store one notification per user (never twice for the same key); returns who got one.
+
+    The caller passes the returned ids to ``push_after_commit`` and commits.
+    """
+    wanted = set(user_ids)
+    if not wanted:
+        return []
+    already = set(
+        db.session.scalars(
+            sa.select(Notification.user_id).where(
+                Notification.dedupe_key == dedupe_key, Notification.user_id.in_(wanted)
+            )
+        )
+    )
+    fresh = sorted(wanted - already)
+    now = utcnow()
+    db.session.add_all(
+        Notification(user_id=uid, kind=kind, payload=payload, dedupe_key=dedupe_key, created_at=now)
+        for uid in fresh
+    )
+    return fresh
+
+
+def push_after_commit(user_ids: Iterable[int], *, kind: str, payload: dict[str, Any]) -> None:
+    """Push the notification to each user's open pages once (and only if) the session commits.
+
+    Unread counts are read now (SQL is not allowed after a commit); nothing is sent on rollback.
+    """
+    ids = list(user_ids)
+    if not ids:
+        return
+    db.session.flush()
+    counts = unread_counts(ids)
+    pending = db.session.info.setdefault(_PENDING, [])
+    for uid in ids:
+        pending.append((user_room(uid), {"kind": kind, **payload, "unread": counts.get(uid, 0)}))
+
+
+_PENDING = "handbook.pending_pushes"
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _send_pending(session: so.Session) -> None:
+    for room, data in session.info.pop(_PENDING, []):
+        push("notification", data, to=room)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _drop_pending(session: so.Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def unread_counts(user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Notification.user_id, sa.func.count(Notification.id))
+        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None))
+        .group_by(Notification.user_id)
+    )
+    return {uid: count for uid, count in rows}
+
+
+def unread_count(user_id: int) -> int:
+    return unread_counts([user_id]).get(user_id, 0)
+
+
+def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user_id: int) -> int:
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,289 @@
+"""Importing the members of an organisation from a CSV file, all or nothing.
+
+A secretary usually has the list in Excel. We accept what Excel writes as "CSV UTF-8" (with or
+without a BOM, comma or semicolon) and UTF-16 text; any bad row is reported with its line
+number and reason, and then nothing at all is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from handbook import db
+from handbook.accounts.models import User
+from handbook.accounts.passwords import hash_one_time_passwords, one_time_password
+from handbook.accounts.phone import normalize_phone
+from handbook.audit.operations import record
+from handbook.orgs.models import Membership, Organization, OrgKind, Role
+
+#: Accepted header spellings (compared without diacritics, case or spaces) for each column.
+_COLUMNS = {
+    "phone": {"phone", "sodienthoai", "sdt", "dienthoai", "didong"},
+    "full_name": {"fullname", "name", "hoten", "hovaten", "ten"},
+    "role": {"role", "vaitro", "chucvu"},
+    "username": {"username", "tendangnhap"},
+}
+_ROLE_WORDS = {
+    "": Role.MEMBER,
+    "member": Role.MEMBER,
+    "dangvien": Role.MEMBER,
+    "secretary": Role.SECRETARY,
+    "bithu": Role.SECRETARY,
+    "bithuchibo": Role.SECRETARY,
+    "committee": Role.COMMITTEE,
+    "capuy": Role.COMMITTEE,
+    "uyvien": Role.COMMITTEE,
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    line: int
+    user: User
+    role: Role
+    one_time_password: str
+
+
+@dataclass
+class ImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    created: list[NewAccount] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    phone: str
+    full_name: str
+    role: Role
+    username: str | None
+
+
+def _fold(text: str) -> str:
+    """Lower case, no diacritics, no spaces or punctuation: how headers and roles are matched."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text.lower() if c.isalnum() and not unicodedata.combining(c))
+
+
+class NotUtf8(ValueError):
+    """The upload is in a legacy encoding; ``line`` is where the first bad byte sits."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        super().__init__(
+            "Tệp không phải mã UTF-8 (có thể do lưu bằng bảng mã cũ như TCVN3, VNI hoặc "
+            "Windows-1258). Trong Excel, hãy chọn Lưu thành “CSV UTF-8”."
+        )
+
+
+def decode(raw: bytes) -> str:
+    """Text of the upload; Excel's UTF-16 "Unicode text" is accepted too."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(raw[: exc.start].count(b"\n") + 1) from exc
+
+
+def parse(
+    raw: bytes, *, max_rows: int, allowed_roles: frozenset[Role]
+) -> tuple[list[_Row], list[RowError]]:
+    """Check every row of the file; returns the good rows and every error found."""
+    if not raw.strip():
+        return [], [RowError(1, "Tệp trống: không có dòng nào để nhập.")]
+    try:
+        text = decode(raw)
+    except NotUtf8 as exc:
+        return [], [RowError(exc.line, str(exc))]
+    except UnicodeDecodeError:
+        return [], [RowError(0, "Tệp UTF-16 bị hỏng: không đọc được nội dung.")]
+    if "\x00" in text:
+        return [], [RowError(0, "Tệp chứa ký tự không hợp lệ: đây không phải tệp CSV văn bản.")]
+
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return [], [RowError(1, "Không đọc được dòng tiêu đề của tệp CSV.")]
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        for key, spellings in _COLUMNS.items():
+            if _fold(title) in spellings and key not in columns:
+                columns[key] = index
+    missing = [name for name in ("phone", "full_name") if name not in columns]
+    if missing:
+        names = {"phone": "“Số điện thoại”", "full_name": "“Họ và tên”"}
+        return [], [
+            RowError(1, "Thiếu cột " + " và ".join(names[m] for m in missing) + " ở dòng tiêu đề.")
+        ]
+
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    seen_phones: dict[str, int] = {}
+    seen_usernames: dict[str, int] = {}
+    try:
+        for record_row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record_row):
+                continue
+            if len(rows) + len(errors) >= max_rows:
+                return [], [
+                    RowError(
+                        line,
+                        f"Tệp có hơn {max_rows:,} dòng dữ liệu; vui lòng chia nhỏ tệp.".replace(
+                            ",", "."
+                        ),
+                    )
+                ]
+            row, problem = _check_row(record_row, line, columns, allowed_roles)
+            if problem:
+                errors.append(RowError(line, problem))
+                continue
+            assert row is not None
+            if row.phone in seen_phones:
+                errors.append(
+                    RowError(
+                        line, f"Số điện thoại {row.phone} trùng với dòng {seen_phones[row.phone]}."
+                    )
+                )
+                continue
+            seen_phones[row.phone] = line
+            if row.username:
+                key = row.username.lower()
+                if key in seen_usernames:
+                    errors.append(
+                        RowError(
+                            line,
+                            f"Tên đăng nhập {row.username} trùng với dòng {seen_usernames[key]}.",
+                        )
+                    )
+                    continue
+                seen_usernames[key] = line
+            rows.append(row)
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, f"Dòng không đúng định dạng CSV ({exc})."))
+    if not rows and not errors:
+        errors.append(RowError(2, "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."))
+    return rows, errors
+
+
+def _check_row(
+    cells: list[str], line: int, columns: dict[str, int], allowed_roles: frozenset[Role]
+) -> tuple[_Row | None, str | None]:
+    def cell(key: str) -> str:
+        index = columns.get(key)
+        if index is None or index >= len(cells):
+            return ""
+        return unicodedata.normalize("NFC", cells[index]).strip()
+
+    raw_phone = cell("phone")
+    if not raw_phone:
+        return None, "Thiếu số điện thoại."
+    phone = normalize_phone(raw_phone)
+    if phone is None:
+        return None, f"Số điện thoại “{raw_phone[:30]}” không hợp lệ."
+    full_name = " ".join(cell("full_name").split())
+    if not full_name:
+        return None, "Thiếu họ và tên."
+    if len(full_name) > 120:
+        return None, "Họ và tên quá dài (tối đa 120 ký tự)."
+    role = _ROLE_WORDS.get(_fold(cell("role")))
+    if role is None:
+        return (
+            None,
+            f"Vai trò “{cell('role')[:30]}” không hợp lệ (dùng: đảng viên, bí thư, cấp ủy).",
+        )
+    if role not in allowed_roles:
+        return None, f"Không thể giao vai trò “{role.label}” ở tổ chức này."
+    username = cell("username") or None
+    if username is not None and (
+        len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum()
+    ):
+        return None, f"Tên đăng nhập “{username[:30]}” không hợp lệ."
+    return _Row(line, phone, full_name, role, username), None
+
+
+def allowed_roles(org: Organization, *, actor_is_admin: bool) -> frozenset[Role]:
+    """Branches take members and secretaries; committees sit on the levels above."""
+    if org.kind is OrgKind.BRANCH:
+        return frozenset({Role.MEMBER, Role.SECRETARY})
+    roles = {Role.MEMBER, Role.COMMITTEE} if actor_is_admin else {Role.MEMBER}
+    return frozenset(roles)
+
+
+def import_members(
+    raw: bytes, org: Organization, *, actor: User | None, max_rows: int
+) -> ImportResult:
+    """Create an account and membership per row, or nothing when any row is bad.
+
+    Adds to the session without committing: the caller commits on ``result.ok``.
+    """
+    roles = allowed_roles(org, actor_is_admin=actor is None or actor.is_admin)
+    rows, errors = parse(raw, max_rows=max_rows, allowed_roles=roles)
+    errors += _conflicts_with_database(rows)
+    if errors:
+        return ImportResult(errors=sorted(errors, key=lambda e: e.line))
+    passwords = [one_time_password() for _ in rows]
+    hashes = hash_one_time_passwords(passwords)
+    result = ImportResult()
+    for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
+        user = User(
+            full_name=row.full_name,
+            phone=row.phone,
+            username=row.username,
+            password_hash=password_hash,
+            must_change_password=True,
+        )
+        db.session.add(Membership(user=user, organization=org, role=row.role))
+        result.created.append(NewAccount(row.line, user, row.role, password))
+    db.session.flush()
+    record(
+        "members.imported",
+        actor_id=actor.id if actor else None,
+        target=org,
+        organization_id=org.id,
+        count=len(result.created),
+        user_ids=[new.user.id for new in result.created],
+    )
+    return result
+
+
+def _conflicts_with_database(rows: list[_Row]) -> list[RowError]:
+    """Rows whose phone or username already belongs to an account."""
+    errors: list[RowError] = []
+    phones = {row.phone: row.line for row in rows}
+    for chunk in _chunks(list(phones), 500):
+        for phone in db.session.scalars(sa.select(User.phone).where(User.phone.in_(chunk))):
+            errors.append(
+                RowError(phones[phone], f"Số điện thoại {phone} đã có tài khoản trong hệ thống.")
+            )
+    names = {row.username.lower(): row.line for row in rows if row.username}
+    for chunk in _chunks(list(names), 500):
+        query = sa.select(User.username).where(sa.func.lower(User.username).in_(chunk))
+        for name in db.session.scalars(query):
+            errors.append(RowError(names[name.lower()], f"Tên đăng nhập {name} đã được dùng."))
+    return errors
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,114 @@
+"""Changes to the organisation tree and to who belongs where."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from handbook import db
+from handbook.accounts.models import User
+from handbook.audit.operations import record
+from handbook.orgs.models import Membership, Organization, OrgKind, Role
+
+logger = logging.getLogger(__name__)
+
+
+class TreeError(ValueError):
+    """A change that would break the shape of the tree; the message is for the user."""
+
+
+def create_organization(
+    name: str, kind: OrgKind, parent: Organization | None, *, actor: User | None = None
+) -> Organization:
+    """Add a node under ``parent`` (or a new root), keeping levels in order and names unique."""
+    name = " ".join(name.split())
+    if not name:
+        raise TreeError("Tên tổ chức không được để trống.")
+    if parent is not None and kind.rank <= parent.kind.rank:
+        raise TreeError(f"{kind.label} không thể nằm dưới {parent.kind.label}.")
+    if parent is None and kind is OrgKind.BRANCH:
+        raise TreeError("Chi bộ phải thuộc một tổ chức cấp trên.")
+    duplicate = db.session.scalar(
+        sa.select(Organization.id).where(
+            Organization.name == name,
+            Organization.parent_id == parent.id if parent else Organization.parent_id.is_(None),
+        )
+    )
+    if duplicate is not None:
+        raise TreeError(f"Đã có tổ chức “{name}” ở cấp này.")
+    org = Organization(name=name, kind=kind, parent=parent, path="", depth=0)
+    db.session.add(org)
+    db.session.flush()  # the id is part of the path
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    org.depth = parent.depth + 1 if parent else 0
+    record(
+        "org.created",
+        actor_id=actor.id if actor else None,
+        target=org,
+        organization_id=org.id,
+        name=name,
+    )
+    logger.info("organization %s created by %s", org, actor)
+    return org
+
+
+def add_membership(
+    user: User, org: Organization, role: Role, *, actor: User | None = None
+) -> Membership:
+    membership = Membership(user=user, organization=org, role=role)
+    db.session.add(membership)
+    record(
+        "membership.added",
+        actor_id=actor.id if actor else None,
+        target=user,
+        organization_id=org.id,
+        role=role.value,
+    )
+    return membership
+
+
+def members_of(org: Organization) -> list[Membership]:
+    """Memberships of one organisation, by name; the accounts come loaded with them."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(Membership.user)
+            .where(Membership.organization_id == org.id)
+            .order_by(User.full_name, User.id)
+            .options(so.contains_eager(Membership.user))
+        )
+    )
+
+
+def children_of(org: Organization | None, where: sa.ColumnElement[bool]) -> list[Organization]:
+    parent_clause = Organization.parent_id == org.id if org else Organization.parent_id.is_(None)
+    return list(
+        db.session.scalars(
+            sa.select(Organization).where(parent_clause, where).order_by(Organization.name)
+        )
+    )
+
+
+def subtree(org: Organization | None, where: sa.ColumnElement[bool]) -> list[Organization]:
+    """Every visible node at or below ``org`` (or the whole tree), in tree order."""
+    query = sa.select(Organization).where(where)
+    if org is not None:
+        query = query.where(Organization.path.startswith(org.path, autoescape=True))
+    nodes = list(db.session.scalars(query))
+    by_parent: dict[int | None, list[Organization]] = {}
+    for node in nodes:
+        by_parent.setdefault(node.parent_id, []).append(node)
+    visible = {node.id for node in nodes}
+    roots = [node for node in nodes if node.parent_id not in visible]
+    ordered: list[Organization] = []
+
+    def walk(node: Organization) -> None:
+        ordered.append(node)
+        for child in sorted(by_parent.get(node.id, []), key=lambda n: n.name):
+            walk(child)
+
+    for root in sorted(roots, key=lambda n: (n.depth, n.name)):
+        walk(root)
+    return ordered

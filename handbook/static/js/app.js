@@ -1,0 +1,160 @@
+/* Live notifications, document progress and file uploads. Small, no framework, no build step.
+   Everything also works without it: pages reload, forms post. */
+(function () {
+  "use strict";
+
+  var unread = document.getElementById("unread");
+  var toast = document.getElementById("toast");
+  var toastTimer = null;
+
+  function showToast(text) {
+    if (!toast) return;
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, 8000);
+  }
+
+  function setUnread(count) {
+    if (!unread) return;
+    unread.textContent = String(count);
+    unread.hidden = !count;
+  }
+
+  var NOTICE = {
+    "meeting.published": "Lịch sinh hoạt mới: ",
+    "document.published": "Tài liệu mới: ",
+    "meeting.cancelled": "Đã hủy: ",
+    "meeting.changed": "Thay đổi lịch: ",
+    "reminder": "Nhắc đọc tài liệu: "
+  };
+
+  /* --- documents being read by the server: progress until ready ------------------------ */
+  function pendingDocuments() {
+    return Array.prototype.slice.call(
+      document.querySelectorAll("[data-document][data-status=queued], [data-document][data-status=processing]"));
+  }
+
+  function applyStatus(data) {
+    var nodes = document.querySelectorAll("[data-document='" + data.document + "']");
+    Array.prototype.forEach.call(nodes, function (node) {
+      var was = node.getAttribute("data-status");
+      node.setAttribute("data-status", data.status);
+      Array.prototype.forEach.call(node.querySelectorAll("progress"), function (bar) { bar.value = data.progress; });
+      var text = document.getElementById("progress-text");
+      if (text) text.textContent = data.progress + "%";
+      var finished = (data.status === "ready" || data.status === "failed") && was !== data.status;
+      if (!finished) return;
+      if (node.matches("article.reader")) {
+        // The reading page needs the text that is now ready; nothing is being typed there yet.
+        setTimeout(function () { window.location.reload(); }, 300);
+        return;
+      }
+      // A list of documents: say it in place, never reload under the secretary's fingers.
+      var status = node.querySelector(".doc-status");
+      if (status) {
+        status.textContent = data.status === "ready" ? "" : (data.error || "Không đọc được tệp.");
+        status.className = data.status === "ready" ? "doc-status" : "doc-status field-error";
+      }
+      var meta = node.querySelector(".doc-meta");
+      if (meta && data.pages) meta.textContent = meta.textContent.split(" · ")[0] + " · " + data.pages + " trang";
+    });
+  }
+
+  var pollTimer = null;
+  function poll() {
+    var pending = pendingDocuments();
+    if (!pending.length) { pollTimer = null; return; }
+    pending.forEach(function (node) {
+      fetch("/documents/" + node.getAttribute("data-document") + "/status", {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data) applyStatus(data); })
+        .catch(function () {});
+    });
+    pollTimer = setTimeout(poll, 5000);
+  }
+
+  /* --- Socket.IO: notifications and live progress -------------------------------------- */
+  var socket = null;
+  if (window.io) {
+    socket = window.io({reconnectionDelayMax: 10000});
+    window.handbookSocket = socket;  // shared with comments.js: one connection per page
+    socket.on("connect", function () {
+      if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+      pendingDocuments().forEach(function (node) {
+        var id = parseInt(node.getAttribute("data-document"), 10);
+        socket.emit("document.join", {document: id}, function (ack) {
+          if (ack && ack.ok) applyStatus({document: id, status: ack.status, progress: ack.progress});
+        });
+      });
+    });
+    socket.on("disconnect", function () { if (!pollTimer) pollTimer = setTimeout(poll, 5000); });
+    socket.on("notification", function (data) {
+      setUnread(data.unread);
+      showToast((NOTICE[data.kind] || "") + (data.title || ""));
+    });
+    socket.on("document.status", applyStatus);
+  } else if (pendingDocuments().length) {
+    pollTimer = setTimeout(poll, 3000);
+  }
+
+  /* --- uploads: one request per file, each with its own progress and its own error ----- */
+  var form = document.getElementById("upload-form");
+  if (form && window.FormData && window.XMLHttpRequest) {
+    form.addEventListener("submit", function (event) {
+      var input = form.querySelector("input[type=file]");
+      if (!input || !input.files.length) return;  // let the server say "choose a file"
+      event.preventDefault();
+      var list = document.getElementById("upload-list");
+      var files = Array.prototype.slice.call(input.files);
+      var left = files.length, okCount = 0;
+      files.forEach(function (file) {
+        var item = document.createElement("li");
+        var name = document.createElement("span");
+        name.textContent = file.name;
+        var bar = document.createElement("progress");
+        bar.max = 100; bar.value = 0;
+        var note = document.createElement("span");
+        note.className = "muted";
+        item.appendChild(name); item.appendChild(bar); item.appendChild(note);
+        list.appendChild(item);
+
+        var data = new FormData();
+        data.append("files", file);
+        data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+        var agenda = form.querySelector("select[name=agenda_item]");
+        if (agenda) data.append("agenda_item", agenda.value);
+
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action);
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round(e.loaded * 100 / e.total); };
+        xhr.onload = function () {
+          var body = null;
+          try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+          if (xhr.status === 201) {
+            bar.value = 100; note.textContent = " đã nhận, đang đọc nội dung"; okCount += 1;
+          } else {
+            item.className = "field-error";
+            var message = body && body.refused && body.refused[0] ? body.refused[0].message
+              : body && body.error ? body.error.message
+              : xhr.status === 413 ? "Tệp quá lớn." : "Không tải lên được (lỗi " + xhr.status + ").";
+            note.textContent = " " + message;
+            note.className = "";
+          }
+          done();
+        };
+        xhr.onerror = function () {
+          item.className = "field-error";
+          note.textContent = " Mất kết nối khi tải lên. Vui lòng thử lại.";
+          done();
+        };
+        xhr.send(data);
+      });
+      function done() {
+        left -= 1;
+        if (!left && okCount) setTimeout(function () { window.location.reload(); }, 1200);
+      }
+    });
+  }
+})();

@@ -1,0 +1,318 @@
+/* Live comments on a document. Nothing is ever lost or doubled:
+   - each new comment gets its own client_id and waits in a local outbox (localStorage) until the
+     server acks it; a resend (reload, reconnect, another tab) is stored only once by the server;
+   - on (re)connect the page asks for everything after the last comment it has, and for changes
+     since the last time the server gave it;
+   - comments from others never move the page or touch what is being typed: they wait behind a
+     "N góp ý mới — chạm để xem" button;
+   - without Socket.IO (blocked by a proxy) the outbox goes over the plain HTTP API. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("comments");
+  if (!root) return;
+  var docId = parseInt(root.getAttribute("data-document"), 10);
+  var me = parseInt(root.getAttribute("data-user"), 10);
+  var moderator = root.getAttribute("data-moderator") === "1";
+  var editMinutes = parseInt(root.getAttribute("data-edit-minutes"), 10) || 15;
+  var lastId = parseInt(root.getAttribute("data-last-id"), 10) || 0;
+  var syncedAt = root.getAttribute("data-now");
+  var list = document.getElementById("comment-list");
+  var form = document.getElementById("composer");
+  var waiting = [];  // others' new comments, shown when the reader taps the banner
+  var OUTBOX = "handbook.outbox." + me;
+  var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+
+  /* --- the outbox ---------------------------------------------------------------------- */
+  function readOutbox() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+  function writeOutbox(items) {
+    try { localStorage.setItem(OUTBOX, JSON.stringify(items)); } catch (e) { /* private mode */ }
+  }
+  function dropFromOutbox(clientId) {
+    writeOutbox(readOutbox().filter(function (i) { return i.client_id !== clientId; }));
+  }
+  function newClientId() {
+    var raw = window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : Date.now().toString(36) + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+    return raw.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
+  }
+
+  /* --- drawing comments (text only: never HTML from anyone) ---------------------------- */
+  var LINK = /(https?:\/\/[^\s<>"']+)/g;
+  function fillText(node, text) {
+    node.textContent = "";
+    var parts = text.split(LINK);
+    for (var i = 0; i < parts.length; i++) {
+      if (i % 2 === 1) {
+        var a = document.createElement("a");
+        a.href = parts[i]; a.textContent = parts[i]; a.rel = "noopener nofollow"; a.target = "_blank";
+        node.appendChild(a);
+      } else if (parts[i]) {
+        node.appendChild(document.createTextNode(parts[i]));
+      }
+    }
+  }
+  function timeLabel(iso) {
+    var d = new Date(iso);
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return two(d.getHours()) + ":" + two(d.getMinutes()) + ", " + two(d.getDate()) + "/" + two(d.getMonth() + 1) + "/" + d.getFullYear();
+  }
+  function draw(c, pending) {
+    var li = document.createElement("li");
+    li.className = "comment" + (c.author.id === me ? " mine" : "") + (pending ? " pending" : "");
+    if (c.id) { li.id = "c-" + c.id; li.setAttribute("data-id", c.id); li.setAttribute("data-version", c.version); }
+    if (c.client_id) li.setAttribute("data-client", c.client_id);
+    li.setAttribute("data-paragraph", c.paragraph || "");
+    var head = document.createElement("p");
+    head.className = "comment-head";
+    var who = document.createElement("strong");
+    who.textContent = c.author.name;
+    var meta = document.createElement("span");
+    meta.className = "muted";
+    meta.textContent = " " + (pending ? "đang gửi…" : timeLabel(c.created_at)) + (c.edited ? " · đã sửa" : "") +
+      (c.paragraph ? " · đoạn " + c.paragraph : "");
+    head.appendChild(who); head.appendChild(meta);
+    var body = document.createElement("p");
+    body.className = "comment-body";
+    if (c.deleted) { body.className += " muted"; body.textContent = "Góp ý đã được xóa."; }
+    else if (c.body === null) { body.className += " muted"; body.textContent = "Góp ý đã ẩn."; }
+    else fillText(body, c.body);
+    li.appendChild(head); li.appendChild(body);
+    if (c.hidden && c.body !== null) {
+      var note = document.createElement("p");
+      note.className = "muted small";
+      note.textContent = "Bí thư đã ẩn góp ý này" + (c.hidden_reason ? ": " + c.hidden_reason : "") + ".";
+      li.appendChild(note);
+    }
+    if (!pending && c.id && !c.deleted) li.appendChild(actions(c));
+    return li;
+  }
+  function actions(c) {
+    var box = document.createElement("div");
+    box.className = "comment-actions";
+    function button(label, handler) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "secondary small"; b.textContent = label;
+      b.addEventListener("click", handler);
+      box.appendChild(b);
+    }
+    if (!c.parent && form) button("Trả lời", function () { target({parent: c.id, label: "Trả lời " + c.author.name, paragraph: c.paragraph}); });
+    var fresh = Date.now() - new Date(c.created_at).getTime() < editMinutes * 60000;
+    if (c.author.id === me && fresh && !c.hidden) {
+      button("Sửa", function () {
+        var text = window.prompt("Sửa góp ý:", c.body || "");
+        if (text !== null) change("edit", {comment: c.id, body: text});
+      });
+      button("Xóa", function () { if (window.confirm("Xóa góp ý này?")) change("delete", {comment: c.id}); });
+    }
+    if (moderator && !c.hidden) {
+      button("Ẩn", function () {
+        var reason = window.prompt("Lý do ẩn góp ý:", "");
+        if (reason !== null) change("hide", {comment: c.id, reason: reason});
+      });
+    }
+    return box;
+  }
+  function place(li, c) {
+    if (!c.parent) { list.appendChild(li); return; }
+    var parent = document.getElementById("c-" + c.parent);
+    if (!parent) { list.appendChild(li); return; }
+    var holder = parent.nextElementSibling;
+    if (!holder || !holder.classList.contains("replies")) {
+      holder = document.createElement("li");
+      holder.className = "replies";
+      holder.appendChild(document.createElement("ol"));
+      parent.parentNode.insertBefore(holder, parent.nextSibling);
+    }
+    holder.firstChild.appendChild(li);
+  }
+  function show(c, redraw) {
+    if (c.document !== docId) return;
+    var byId = document.getElementById("c-" + c.id);
+    var byClient = c.client_id ? list.querySelector("[data-client='" + c.client_id + "'].pending") : null;
+    if (byId && byClient) { byClient.parentNode.removeChild(byClient); byClient = null; }
+    var existing = byId || byClient;
+    if (existing) {
+      var version = parseInt(existing.getAttribute("data-version") || "0", 10);
+      if (redraw || existing.classList.contains("pending") || c.version > version) existing.parentNode.replaceChild(draw(c), existing);
+    } else {
+      place(draw(c), c);
+      var none = document.getElementById("no-comments");
+      if (none) none.hidden = true;
+    }
+    lastId = Math.max(lastId, c.id);
+    recount();
+  }
+  function recount() {
+    var live = list.querySelectorAll(".comment:not(.pending)");
+    var shown = 0, perParagraph = {};
+    Array.prototype.forEach.call(live, function (li) {
+      if (li.querySelector(".comment-body.muted") && /xóa/.test(li.textContent)) return;
+      shown += 1;
+      var n = li.getAttribute("data-paragraph");
+      if (n) perParagraph[n] = (perParagraph[n] || 0) + 1;
+    });
+    document.getElementById("comment-count").textContent = "(" + shown + ")";
+    Object.keys(perParagraph).forEach(function (n) {
+      var p = document.getElementById("p-" + n);
+      if (!p) return;
+      var badge = p.querySelector(".pc");
+      if (!badge) {
+        badge = document.createElement("a");
+        badge.className = "pc"; badge.href = "#comments"; badge.setAttribute("data-n", n);
+        p.appendChild(document.createTextNode(" ")); p.appendChild(badge);
+      }
+      badge.textContent = perParagraph[n] + " góp ý";
+    });
+  }
+
+  /* --- others' new comments wait behind a button --------------------------------------- */
+  var banner = document.getElementById("new-comments");
+  function queueOthers(c) {
+    if (document.getElementById("c-" + c.id)) { show(c); return; }
+    waiting.push(c);
+    lastId = Math.max(lastId, c.id);
+    banner.textContent = waiting.length + " góp ý mới — chạm để xem";
+    banner.hidden = false;
+  }
+  banner.addEventListener("click", function () {
+    waiting.splice(0).forEach(show);
+    banner.hidden = true;
+  });
+
+  /* --- sending --------------------------------------------------------------------------- */
+  var socket = window.handbookSocket || null;
+  function connected() { return socket && socket.connected; }
+  function settle(item, ack) {
+    if (ack && ack.ok) { dropFromOutbox(item.client_id); show(ack.comment); return true; }
+    if (ack && ack.status && ack.status !== 429 && ack.status < 500) {
+      dropFromOutbox(item.client_id);  // refused for good: say why, keep the text visible
+      var li = list.querySelector("[data-client='" + item.client_id + "']");
+      if (li) {
+        li.classList.remove("pending"); li.classList.add("failed");
+        li.querySelector(".muted").textContent = " chưa gửi được: " + ack.error;
+      }
+      return true;
+    }
+    return false;  // keep it in the outbox; it goes again on the next connect
+  }
+  function viaHttp(item) {
+    return fetch("/api/v1/documents/" + docId + "/comments", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
+      body: JSON.stringify({client_id: item.client_id, body: item.body, paragraph: item.paragraph, parent: item.parent})
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        return r.ok ? {ok: true, comment: body.comment} : {ok: false, status: r.status, error: body.error && body.error.message};
+      });
+    });
+  }
+  function send(item) {
+    if (connected()) {
+      socket.timeout(15000).emit("comment.post", item, function (err, ack) { if (!err) settle(item, ack); });
+    } else {
+      viaHttp(item).then(function (ack) { settle(item, ack); }).catch(function () { /* offline: stays queued */ });
+    }
+  }
+  function flushOutbox() {
+    readOutbox().filter(function (i) { return i.document === docId; }).forEach(send);
+  }
+  function change(action, data) {
+    if (!connected()) { window.alert("Đang mất kết nối, vui lòng thử lại sau."); return; }
+    socket.timeout(15000).emit("comment." + action, data, function (err, ack) {
+      if (err) window.alert("Chưa gửi được, vui lòng thử lại.");
+      else if (!ack.ok) window.alert(ack.error);
+      else show(ack.comment);
+    });
+  }
+
+  /* --- the composer: where it points, and sending without losing a word ---------------- */
+  if (form) {
+    var text = form.querySelector("textarea");
+    var label = document.getElementById("composer-target");
+    var reset = document.getElementById("composer-reset");
+    var error = document.getElementById("composer-error");
+    var home = form.parentNode, homeNext = form.nextSibling;
+    var current = {paragraph: null, parent: null};
+    var target = function (to) {
+      current = {paragraph: to.paragraph || null, parent: to.parent || null};
+      label.textContent = to.label;
+      reset.hidden = false;
+      var anchor = to.parent ? document.getElementById("c-" + to.parent) : document.getElementById("p-" + to.paragraph);
+      if (anchor) anchor.parentNode.insertBefore(form, anchor.nextSibling);  // moves; the text stays
+      text.focus();
+    };
+    reset.addEventListener("click", function () {
+      current = {paragraph: null, parent: null};
+      label.textContent = "Góp ý chung cho tài liệu";
+      reset.hidden = true;
+      home.insertBefore(form, homeNext);
+    });
+    // Tapping a paragraph opens a small menu (player.js): "nghe từ đây" or "góp ý đoạn này".
+    window.addEventListener("handbook:comment-on", function (event) {
+      var n = event.detail.n;
+      target({paragraph: n, label: "Góp ý về đoạn " + n});
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = text.value.trim();
+      error.hidden = true;
+      if (!body) { error.textContent = "Góp ý đang để trống."; error.hidden = false; return; }
+      var item = {document: docId, client_id: newClientId(), body: body, paragraph: current.paragraph, parent: current.parent};
+      var outbox = readOutbox(); outbox.push(item); writeOutbox(outbox);
+      place(draw({id: 0, client_id: item.client_id, author: {id: me, name: "Tôi"}, body: body,
+                  paragraph: item.paragraph, parent: item.parent, created_at: new Date().toISOString()}, true), item);
+      text.value = "";
+      send(item);
+    });
+  }
+
+  /* --- live: join, resync, and the calm connection notice ------------------------------ */
+  var conn = document.getElementById("conn");
+  var downTimer = null;
+  var firstSync = true;
+  function resync() {
+    // The first time, everything (to give the drawn comments their buttons); then what was missed.
+    var after = firstSync ? null : (lastId || null);
+    socket.timeout(15000).emit("comments.join", {document: docId, after: after, since: syncedAt}, function (err, ack) {
+      if (err || !ack || !ack.ok) return;
+      syncedAt = ack.now;
+      var redraw = firstSync;
+      firstSync = false;
+      ack.comments.forEach(function (c) {
+        if (document.getElementById("c-" + c.id)) show(c, redraw);
+        else if (c.author.id === me) show(c);
+        else queueOthers(c);
+      });
+      ack.changed.forEach(function (c) { if (document.getElementById("c-" + c.id)) show(c); });
+      flushOutbox();
+    });
+  }
+  if (socket) {
+    socket.on("connect", function () {
+      clearTimeout(downTimer); downTimer = null; conn.hidden = true;
+      resync();
+    });
+    socket.on("disconnect", function () {
+      if (!downTimer) downTimer = setTimeout(function () { conn.hidden = false; }, 4000);
+    });
+    socket.on("comment.new", function (c) {
+      if (c.document !== docId) return;
+      if (c.author.id === me) show(c); else queueOthers(c);
+    });
+    socket.on("comment.changed", function (c) { if (document.getElementById("c-" + c.id)) show(c); });
+    if (socket.connected) resync();
+    // A broadcast can be lost while the message queue between server processes is down; the
+    // database is not. Ask now and then, and when the phone's screen comes back on.
+    setInterval(function () { if (connected()) resync(); }, 30000);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && connected()) resync();
+    });
+  } else {
+    flushOutbox();  // no Socket.IO at all: the HTTP API carries the outbox
+  }
+  window.addEventListener("online", function () { if (!connected()) flushOutbox(); });
+  recount();
+})();

@@ -1,0 +1,153 @@
+/* The document read aloud: a player that works on phones, the paragraph being read highlighted
+   and kept in view, "nghe tiếp" from where the member stopped on any device, and tapping a
+   paragraph to hear it from there. Without JavaScript the MP3 can still be downloaded. */
+(function () {
+  "use strict";
+
+  var box = document.getElementById("listen");
+  var player = document.getElementById("player");
+  var audio = document.getElementById("audio");
+  if (!box || !player || !audio) return;
+  var docId = box.getAttribute("data-document");
+  var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+  var note = document.getElementById("listen-note");
+  var startButton = document.getElementById("listen-start");
+  var resumeButton = document.getElementById("listen-resume");
+  var toggle = document.getElementById("player-toggle");
+  var timeLabel = document.getElementById("player-time");
+  var chapters = document.getElementById("player-chapter");
+  var sentences = [], paragraphStarts = {}, current = null, lastUserScroll = 0;
+  var playedSince = 0, lastTick = null, saved = 0;
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds || 0));
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function load() {
+    fetch("/documents/" + docId + "/audio.json", {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) {
+        if (!info) return;
+        box.hidden = false;
+        if (info.status !== "ready") {
+          startButton.hidden = true;
+          note.textContent = info.status === "failed" ? (info.error || "Chưa có bản đọc.")
+            : info.status === "none" ? "Chưa có bản đọc." : "Đang chuẩn bị bản đọc… " + (info.progress || 0) + "%";
+          if (info.status === "queued" || info.status === "processing") setTimeout(load, 5000);
+          return;
+        }
+        sentences = info.timings.sentences || [];
+        paragraphStarts = info.timings.paragraphs || {};
+        (info.timings.chapters || []).forEach(function (c) {
+          var option = document.createElement("option");
+          option.value = c.start; option.textContent = c.title;
+          chapters.appendChild(option);
+        });
+        chapters.hidden = chapters.options.length < 2;
+        audio.src = info.url;
+        saved = info.position || 0;
+        note.textContent = "Giọng đọc: " + (info.engine === "gtts" ? "giọng tự nhiên (trực tuyến)" : "giọng máy (ngoại tuyến)") +
+          (info.fell_back ? " — mạng chậm nên đã dùng giọng máy" : "") + ", dài " + clock(info.duration) + ".";
+        if (saved > 5 && saved < info.duration - 5) {
+          resumeButton.textContent = "Nghe tiếp từ " + clock(saved);
+          resumeButton.hidden = false;
+        }
+        document.querySelectorAll("[data-n]").forEach(function (node) {
+          if (paragraphStarts[node.getAttribute("data-n")] !== undefined) node.classList.add("audible");
+        });
+      });
+  }
+
+  function playFrom(seconds) {
+    player.hidden = false;
+    audio.currentTime = seconds;
+    var started = audio.play();
+    if (started && started.catch) started.catch(function () { note.textContent = "Chạm ▶ để phát."; });
+  }
+  startButton.addEventListener("click", function () { playFrom(0); });
+  resumeButton.addEventListener("click", function () { playFrom(saved); });
+  toggle.addEventListener("click", function () { if (audio.paused) audio.play(); else audio.pause(); });
+  document.getElementById("player-back").addEventListener("click", function () { audio.currentTime = Math.max(0, audio.currentTime - 15); });
+  document.getElementById("player-forward").addEventListener("click", function () { audio.currentTime = Math.min(audio.duration || 0, audio.currentTime + 15); });
+  document.getElementById("player-speed").addEventListener("change", function (e) { audio.playbackRate = parseFloat(e.target.value); });
+  chapters.addEventListener("change", function () { playFrom(parseFloat(chapters.value)); });
+  audio.addEventListener("play", function () { toggle.textContent = "❚❚"; toggle.setAttribute("aria-label", "Tạm dừng"); lastTick = audio.currentTime; });
+  audio.addEventListener("pause", function () { toggle.textContent = "▶"; toggle.setAttribute("aria-label", "Phát"); report(); });
+  window.addEventListener("scroll", function () { lastUserScroll = Date.now(); }, {passive: true});
+
+  /* --- highlight the paragraph being read ------------------------------------------------ */
+  function sentenceAt(t) {
+    var lo = 0, hi = sentences.length - 1, found = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (sentences[mid].start <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found < 0 ? null : sentences[found];
+  }
+  audio.addEventListener("timeupdate", function () {
+    timeLabel.textContent = clock(audio.currentTime) + " / " + clock(audio.duration);
+    if (lastTick !== null && !audio.paused) {
+      var step = audio.currentTime - lastTick;
+      if (step > 0 && step < 5) playedSince += step;  // real listening, not seeking
+    }
+    lastTick = audio.currentTime;
+    var s = sentenceAt(audio.currentTime);
+    var n = s ? String(s.paragraph) : null;
+    if (n === current) return;
+    if (current) { var old = document.getElementById("p-" + current); if (old) old.classList.remove("reading"); }
+    current = n;
+    var node = n && document.getElementById("p-" + n);
+    if (node) {
+      node.classList.add("reading");
+      var r = node.getBoundingClientRect();
+      var hidden = r.top < 0 || r.bottom > window.innerHeight - player.offsetHeight;
+      if (hidden && Date.now() - lastUserScroll > 4000) node.scrollIntoView({block: "center", behavior: "smooth"});
+    }
+  });
+  audio.addEventListener("seeking", function () { lastTick = null; });
+
+  /* --- "nghe tiếp": the position, and how much was really heard ------------------------- */
+  function report() {
+    if (!audio.src || isNaN(audio.currentTime)) return;
+    var played = playedSince;
+    playedSince = 0;
+    fetch("/documents/" + docId + "/listen", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({position: audio.currentTime, played: played})
+    }).catch(function () { playedSince += played; });  // offline: count it next time
+  }
+  setInterval(function () { if (!audio.paused) report(); }, 10000);
+  audio.addEventListener("ended", report);
+  window.addEventListener("pagehide", report);
+
+  /* --- tap a paragraph: hear it from there, or comment on it ----------------------------- */
+  var menu = document.getElementById("tap-menu");
+  var tapListen = document.getElementById("tap-listen");
+  var tapComment = document.getElementById("tap-comment");
+  var tapped = null;
+  document.querySelector("article.reader").addEventListener("click", function (event) {
+    if (event.target.closest("a, button, form, .listen")) return;
+    if (window.getSelection && String(window.getSelection())) return;
+    var node = event.target.closest("[data-n]");
+    if (!node) return;
+    event.stopImmediatePropagation();  // the menu decides, not the comment box directly
+    tapped = node;
+    tapListen.hidden = paragraphStarts[node.getAttribute("data-n")] === undefined;
+    tapComment.hidden = !document.getElementById("composer");
+    node.parentNode.insertBefore(menu, node.nextSibling);
+    menu.hidden = false;
+  }, true);
+  tapListen.addEventListener("click", function () {
+    menu.hidden = true;
+    playFrom(paragraphStarts[tapped.getAttribute("data-n")]);
+  });
+  tapComment.addEventListener("click", function () {
+    menu.hidden = true;
+    window.dispatchEvent(new CustomEvent("handbook:comment-on", {detail: {n: parseInt(tapped.getAttribute("data-n"), 10)}}));
+  });
+
+  load();
+})();

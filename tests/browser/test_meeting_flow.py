@@ -1,0 +1,91 @@
+"""The core loop on phones, against the real server and its job workers: the secretary
+prepares a meeting with a text PDF, a scanned PDF and a Word file and publishes it; a member
+with the app open is told at once, reads the documents on a 360 px screen; the secretary
+sees who has read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from handbook.demo import DOCUMENTS_DIR
+from tests.browser.test_sign_in import PHONE_WIDTH, sign_in
+
+FILES = [
+    DOCUMENTS_DIR / "du-thao-nghi-quyet-thang-12.pdf",
+    DOCUMENTS_DIR / "thong-bao-hoc-tap-nghi-quyet.pdf",
+    DOCUMENTS_DIR / "bao-cao-thang-11.docx",
+]
+#: Words each document must show once read (the scan through OCR).
+EXPECTED = {
+    "du thao nghi quyet thang 12": "92,71% hộ dân đã cài đặt ứng dụng VNeID",
+    "thong bao hoc tap nghi quyet": "Hội trường Ủy ban nhân dân xã",
+    "bao cao thang 11": "Chuyển đổi số (CĐS) được triển khai",
+}
+
+
+def test_secretary_publishes_and_member_reads(
+    browser: Any, live_server: str, artifacts_dir: Path
+) -> None:
+    phone = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
+    secretary = browser.new_context(**phone).new_page()
+    member = browser.new_context(**phone).new_page()
+    for p in (secretary, member):
+        p.set_default_timeout(20_000)
+
+    # The member has the app open on the home page (socket connected).
+    sign_in(member, live_server, "0912000012")
+    expect(member.get_by_role("heading", level=1)).to_have_text("Xin chào, Lục Thị Lan")
+    assert member.evaluate("() => window.io !== undefined")
+
+    sign_in(secretary, live_server, "0912000011")
+    secretary.goto(f"{live_server}/")
+    secretary.get_by_role("link", name="Sinh hoạt", exact=True).click()
+    secretary.get_by_role("link", name="Tạo buổi sinh hoạt").click()
+    secretary.get_by_label("Tên buổi sinh hoạt").fill("Sinh hoạt chuyên đề tháng 12")
+    secretary.get_by_label("Ngày", exact=True).fill("2099-12-05")
+    secretary.get_by_label("Giờ", exact=True).fill("19:30")
+    secretary.get_by_label("Địa điểm").fill("Nhà văn hóa thôn Khuổi Luông")
+    secretary.get_by_label("Chương trình (mỗi nội dung một dòng)").fill(
+        "Báo cáo tháng 11\nThảo luận dự thảo nghị quyết"
+    )
+    secretary.get_by_role("button", name="Tạo buổi sinh hoạt").click()
+    expect(secretary.get_by_role("heading", level=1)).to_have_text("Sinh hoạt chuyên đề tháng 12")
+
+    # Three files at once, each with its own progress; the page reloads when they are read.
+    secretary.locator("#files").set_input_files([str(f) for f in FILES])
+    secretary.get_by_role("button", name="Tải lên").click()
+    expect(secretary.locator("#upload-list li")).to_have_count(3)
+    expect(secretary.locator("li.doc")).to_have_count(3, timeout=60_000)
+    expect(secretary.locator("li.doc[data-status=ready]")).to_have_count(3, timeout=120_000)
+
+    # Nothing reaches the member before publication (the demo's own notices may be there).
+    before = int(member.locator("#unread").text_content() or 0)
+    expect(member.locator("#toast")).to_be_hidden()
+    secretary.get_by_role("button", name="Công bố").click()
+    expect(secretary.locator(".flash-success")).to_contain_text("Đã công bố")
+
+    # Told live, without reloading.
+    expect(member.locator("#toast")).to_contain_text("Sinh hoạt chuyên đề tháng 12", timeout=10_000)
+    expect(member.locator("#unread")).to_have_text(str(before + 1))
+
+    member.get_by_role("link", name="Thông báo").click()
+    member.get_by_role("link", name=re.compile("Sinh hoạt chuyên đề tháng 12")).click()
+    expect(member.locator("li.doc")).to_have_count(3)
+    for title, words in EXPECTED.items():
+        member.get_by_role("link", name=re.compile(title, re.IGNORECASE)).click()
+        expect(member.locator("article.reader")).to_contain_text(words)
+        width = member.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE_WIDTH, f"{title}: page scrolls sideways ({width}px)"
+        member.screenshot(path=artifacts_dir / f"member-reads-{title.replace(' ', '-')}.png")
+        member.go_back()
+
+    # The secretary sees who has read.
+    secretary.get_by_role("link", name="Ai đã đọc").click()
+    rows = secretary.locator("ul.participation li.done", has_text="Lục Thị Lan")
+    expect(rows).to_have_count(3)
+    expect(secretary.locator("ul.participation li.missing", has_text="Vàng A Páo")).to_have_count(3)
+    secretary.screenshot(path=artifacts_dir / "secretary-participation.png", full_page=True)

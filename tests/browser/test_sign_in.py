@@ -1,0 +1,78 @@
+"""Signing in on a phone: the home page, a wrong password, and the larger-text switch."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from handbook.demo import DEMO_PASSWORD
+
+PHONE_WIDTH = 360
+
+
+def sign_in(page: Any, base_url: str, login: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Số điện thoại hoặc tên đăng nhập").fill(login)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    # Wait for the page it leads to, stylesheet included, before anyone measures it.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
+
+
+def html_font_size(page: Any) -> float:
+    value = page.evaluate("getComputedStyle(document.documentElement).fontSize")
+    return float(value.removesuffix("px"))
+
+
+def test_member_signs_in_and_sees_home(page: Any, live_server: str, artifacts_dir: Path) -> None:
+    sign_in(page, live_server, "0912000002")
+
+    expect(page).to_have_url(f"{live_server}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Lò Thị Mai")
+    expect(page.get_by_role("link", name="Chi bộ thôn Nà Phìa")).to_be_visible()
+    next_meeting = page.get_by_role("region", name="Buổi sinh hoạt sắp tới")
+    expect(next_meeting).to_contain_text("Sinh hoạt chi bộ thường kỳ")
+    expect(next_meeting).to_contain_text("Chi bộ thôn Nà Phìa")
+
+    page.screenshot(path=artifacts_dir / "member-home-360.png", full_page=True)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE_WIDTH, f"page scrolls sideways: {scroll_width}px wide"
+
+
+def test_wrong_password_is_refused_in_vietnamese(page: Any, live_server: str) -> None:
+    sign_in(page, live_server, "0912000004", "mat-khau-sai")
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "Số điện thoại, tên đăng nhập hoặc mật khẩu không đúng."
+    )
+    expect(page).to_have_url(f"{live_server}/login")
+    expect(page.get_by_label("Mật khẩu", exact=True)).to_be_visible()
+
+
+def test_larger_text_is_remembered(page: Any, live_server: str) -> None:
+    # Its own demo member: the choice is stored on the account, so others stay unaffected.
+    sign_in(page, live_server, "0912000003")
+    expect(page).to_have_url(f"{live_server}/")
+    html = page.locator("html")
+    expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
+    normal = html_font_size(page)
+
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Chữ to hơn").click()
+    expect(html).to_have_class(re.compile(r"\btext-large\b"))
+    large = html_font_size(page)
+    assert large > normal, f"font-size did not grow: {normal}px -> {large}px"
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE_WIDTH, f"large text scrolls sideways: {scroll_width}px wide"
+
+    page.reload()
+    expect(html).to_have_class(re.compile(r"\btext-large\b"))
+    assert html_font_size(page) == large
+
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Cỡ chữ thường").click()
+    expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
+    assert html_font_size(page) == normal

@@ -1,0 +1,109 @@
+"""Running the real production server (``python -m handbook serve``) for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+SERVER_START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_live_server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[str]:
+    """The production server on a free loopback port, with the demo data in a fresh instance."""
+    instance = tmp_path_factory.mktemp("live-instance")
+    port = free_port()
+    env = dict(os.environ)
+    for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        env.pop(key, None)  # the embedded mode: SQLite and a key in the temp instance folder
+    env.update(
+        HANDBOOK_INSTANCE=str(instance),
+        LOG_LEVEL="WARNING",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        PYTHONUNBUFFERED="1",
+        # Every browser test signs in from 127.0.0.1; keep the limiter on, but roomy enough
+        # that a growing suite never meets it.
+        LOGIN_RATE_LIMIT="300 per minute",
+    )
+
+    demo = subprocess.run(
+        [sys.executable, "-m", "handbook", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if demo.returncode != 0:
+        pytest.fail(f"`handbook demo` failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
+
+    log_path = artifacts_dir / "live-server.log"
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "handbook", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(server, f"{base_url}/login", log_path)
+            yield base_url
+        finally:
+            _stop(server)
+
+
+def _wait_until_up(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    last_error: object = None
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(
+                f"the server exited with code {server.returncode} before answering:\n"
+                + log_path.read_text(errors="replace")
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+                last_error = f"HTTP {response.status}"
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = exc
+        time.sleep(0.2)
+    _stop(server)
+    pytest.fail(
+        f"the server did not answer {url} within {SERVER_START_TIMEOUT:.0f} s "
+        f"(last: {last_error}):\n" + log_path.read_text(errors="replace")
+    )
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)

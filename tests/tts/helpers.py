@@ -1,0 +1,72 @@
+"""Test helpers for speech: real espeak-ng audio, a real MP3 payload shaped like Google's answer,
+and an engine wrapper that counts calls or spoils chosen outputs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import lameenc
+import miniaudio
+
+from tts.audio import decode
+from tts.engines import EspeakEngine
+
+GTTS_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
+
+
+class Counting:
+    """Wraps an engine and records every text it was asked to speak."""
+
+    def __init__(self, inner: object, *, bad: str | None = None, output: bytes | None = None):
+        self.inner = inner
+        self.name: str = inner.name  # type: ignore[attr-defined]
+        self.voice: str = inner.voice  # type: ignore[attr-defined]
+        self.max_chars: int = inner.max_chars  # type: ignore[attr-defined]
+        self.calls: list[str] = []
+        self.bad = bad  # texts containing this word get ``output`` instead of audio
+        self.output = output
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str, *, speed: float) -> bytes:
+        with self._lock:
+            self.calls.append(text)
+        if self.bad is not None and self.bad in text:
+            assert self.output is not None
+            return self.output
+        return self.inner.synthesize(text, speed=speed)  # type: ignore[attr-defined]
+
+
+def mp3_from_espeak(text: str, rate: int = 24000) -> bytes:
+    """What Google's service returns: mono MP3, 24 kHz, 32 kbit/s (here spoken by espeak-ng)."""
+    pcm = decode(EspeakEngine().synthesize(text, speed=1.0))
+    fmt = miniaudio.SampleFormat.SIGNED16
+    resampled = bytes(miniaudio.convert_frames(fmt, 1, 22050, pcm, fmt, 1, rate))
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(32)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_out_sample_rate(rate)
+    encoder.set_channels(1)
+    encoder.set_quality(5)
+    return bytes(encoder.encode(resampled)) + bytes(encoder.flush())
+
+
+def batchexecute_body(mp3: bytes) -> str:
+    """A batchexecute answer carrying ``mp3`` the way translate.google.com sends it."""
+    inner = json.dumps([base64.b64encode(mp3).decode("ascii")], separators=(",", ":"))
+    row = ["wrb.fr", "jQ1olc", inner, None, None, None, "generic"]
+    line = json.dumps([row], separators=(",", ":"))
+    return f')]}}\'\n\n{len(line)}\n{line}\n25\n[["e",4,null,null,{len(line) + 60}]]\n'
+
+
+def pcm_of(mp3: bytes) -> tuple[int, int, memoryview]:
+    """(channels, sample rate, samples) of an MP3, decoded as it is, without conversion."""
+    info = miniaudio.mp3_get_info(mp3)
+    decoded = miniaudio.decode(
+        mp3,
+        output_format=miniaudio.SampleFormat.SIGNED16,
+        nchannels=info.nchannels,
+        sample_rate=info.sample_rate,
+    )
+    return info.nchannels, info.sample_rate, memoryview(decoded.samples.tobytes()).cast("h")
