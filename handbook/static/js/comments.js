@@ -300,7 +300,11 @@
     });
     socket.on("comment.new", function (c) {
       if (c.document !== docId) return;
-      if (c.author.id === me) show(c); else queueOthers(c);
+      if (c.author.id !== me) { queueOthers(c); return; }
+      // My own comment: while one of mine still waits for its ack, let the ack (which follows
+      // the broadcast on the same connection) draw it, so it never shows twice, even briefly.
+      if (list.querySelector(".comment.pending")) setTimeout(function () { show(c); }, 2000);
+      else show(c);
     });
     socket.on("comment.changed", function (c) { if (document.getElementById("c-" + c.id)) show(c); });
     if (socket.connected) resync();
