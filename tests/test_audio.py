@@ -3,6 +3,7 @@ readers only, position kept per member, "đã nghe" after 90 % actually played."
 
 from __future__ import annotations
 
+import miniaudio
 import pytest
 import sqlalchemy as sa
 
@@ -131,3 +132,76 @@ def test_nothing_speakable_fails_with_a_clear_message(make_app, tree) -> None:
         assert track.status is AudioStatus.FAILED
         assert track.error_message
         assert track.blob_sha256 is None
+
+
+LONG = "\n\n".join(
+    f"Đoạn {n}. Chi bộ thôn Nà Hẩu họp định kỳ vào ngày 5 hằng tháng. "
+    "Các đảng viên thảo luận việc phát triển chè Shan tuyết và chăm sóc rừng."
+    for n in range(1, 13)
+)
+
+
+def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
+    make_app, tree, monkeypatch
+) -> None:
+    """A long document is playable seconds after publishing: the part spoken so far is served
+    (to readers only) and announced live, then the whole file replaces it."""
+    from handbook.audio import jobs
+
+    app = make_app(AUDIO_AUTO=False, TTS_ENGINE="espeak")
+    secretary, member, outsider = app.test_client(), app.test_client(), app.test_client()
+    with app.app_context():
+        login(secretary, tree.secretary_b1)
+        login(member, tree.member_b1)
+        login(outsider, tree.member_b2)
+        document = _published_document(secretary, tree.b1, text=LONG)
+    url = f"/documents/{document.id}"
+    assert member.get(f"{url}/audio.json").json["status"] == "none"
+    assert member.get(f"{url}/audio.mp3").status_code == 404
+
+    pushed: list[dict] = []
+    seen: dict = {}
+    real_push = jobs.push
+
+    def watch(event: str, data: dict, *, to: str) -> None:
+        real_push(event, data, to=to)
+        pushed.append(data)
+        if data.get("playable") and not data.get("complete") and not seen:
+            seen["info"] = member.get(f"{url}/audio.json").json
+            with member.get(seen["info"]["url"]) as response:
+                seen["mp3"] = response.status_code, response.mimetype, response.data
+                seen["cache"] = response.headers["Cache-Control"]
+            seen["outsider"] = outsider.get(f"{url}/audio.mp3").status_code
+            seen["listen"] = member.post(f"{url}/listen", json={"position": 10, "played": 60})
+
+    monkeypatch.setattr(jobs, "push", watch)
+    with app.app_context():
+        jobs.queue_audio(db.session.get(Document, document.id))
+
+    assert seen, "an early part was announced before the whole file was done"
+    info, (status, mimetype, early) = seen["info"], seen["mp3"]
+    assert info["status"] == "processing" and info["playable"] and not info["complete"]
+    assert 0 < info["sentences_done"] < info["sentences_total"] == 36
+    assert info["url"] == f"{url}/audio.mp3?v={info['version']}"
+    assert (status, mimetype) == (200, "audio/mpeg")
+    assert "no-cache" in seen["cache"]
+    heard = miniaudio.decode(early, nchannels=1, sample_rate=22050)
+    assert heard.duration >= info["duration"] >= 20
+    sentences = info["timings"]["sentences"]
+    assert sentences[0]["text"].startswith("Đoạn 1.")
+    assert sentences[-1]["end"] <= info["duration"]
+    assert seen["outsider"] == 404
+    assert seen["listen"].status_code == 200 and not seen["listen"].json["completed"]
+
+    done = member.get(f"{url}/audio.json").json
+    assert done["status"] == "ready" and done["complete"] and done["version"] != info["version"]
+    assert len(done["timings"]["sentences"]) == 36
+    assert done["timings"]["sentences"][: len(sentences)] == sentences  # the same times
+    with member.get(done["url"]) as whole:
+        assert early in whole.data  # the early part was the start of this very stream
+    percents = [p["progress"] for p in pushed if p.get("status") == "processing"]
+    assert percents == sorted(percents) and len(percents) >= 2
+    with app.app_context():
+        track = db.session.scalars(sa.select(AudioTrack)).one()
+        assert track.early_size == 0 and track.early_timings is None
+        assert not jobs.early_path(track.id).exists()

@@ -27,6 +27,7 @@ __all__ = [
     "RATE",
     "Mp3Encoder",
     "decode",
+    "playable_seconds",
     "seconds",
     "silence",
     "trim",
@@ -49,6 +50,13 @@ _CTOC_MAX = 255  # children of one CTOC frame (its entry count is one byte)
 def seconds(samples: int) -> float:
     """Duration of ``samples`` frames at :data:`RATE`."""
     return samples / RATE
+
+
+def playable_seconds(size: int) -> float:
+    """How much audio the first ``size`` bytes of our MP3 stream hold (constant bit rate: the
+    bytes say the time), less the decoder's delay and a frame for the one cut mid-way."""
+    frame = 1152 // 2 / RATE  # an MPEG-2 layer III frame: 576 samples
+    return max(0.0, size * 8 / (BIT_RATE * 1000) - seconds(DECODER_DELAY) - frame)
 
 
 def silence(duration: float) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import time
 import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,13 +27,14 @@ from tts.cache import ChunkCache
 from tts.engines import Engine, voice_label
 from tts.legacy import looks_legacy
 from tts.normalize import normalize_line
-from tts.result import AudioResult, Chapter, PipelineError, Section, Timing
+from tts.result import AudioResult, Chapter, EarlyAudio, PipelineError, Section, Timing
 from tts.segment import split
 from tts.voices import RetryPolicy, Spoken, Voices
 
 __all__ = [
     "AudioResult",
     "Chapter",
+    "EarlyAudio",
     "PipelineError",
     "RetryPolicy",
     "Section",
@@ -47,6 +49,10 @@ SENTENCE_PAUSE, PARAGRAPH_PAUSE, SECTION_PAUSE = 0.3, 0.7, 1.2
 #: About 650 pages: past this a document should be split (the job would run for hours).
 MAX_DOCUMENT_CHARS = 2_000_000
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
+#: Early audio: the first part once this much is spoken, then each time the audio has grown by
+#: half (at least a minute), or by 10 s after half a minute of a slow (online) voice.
+EARLY_FIRST_S, EARLY_GROWTH, EARLY_MIN_STEP_S = 20.0, 1.5, 60.0
+EARLY_SLOW_WAIT_S, EARLY_SLOW_STEP_S = 30.0, 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +79,17 @@ def synthesize_document(
     workers: int | None = None,
     title: str | None = None,
     max_chars: int = MAX_DOCUMENT_CHARS,
+    early: Callable[[EarlyAudio], None] | None = None,
 ) -> AudioResult:
     """Read ``sections`` aloud into ``out_path`` (MP3) and return the timing map.
 
-    ``progress(done, total)`` counts sentences. Raises PipelineError (one Vietnamese sentence)
-    when there is nothing to read, no engine works, or the file cannot be written; ``out_path``
-    is then left as it was and no temp file remains."""
+    ``progress(done, total)`` counts sentences. ``early(part)``, when given, is called now and
+    then with the part written so far (see :class:`EarlyAudio`), so listening can start within
+    seconds of publishing a long document; its failures are logged, never fatal.
+
+    Raises PipelineError (one Vietnamese sentence) when there is nothing to read, no engine
+    works, or the file cannot be written; ``out_path`` is then left as it was and no temp file
+    remains."""
     if not MIN_SPEED <= speed <= MAX_SPEED:
         low, high = msg.vietnamese_number(MIN_SPEED), msg.vietnamese_number(MAX_SPEED)
         raise PipelineError(msg.BAD_SPEED.format(low=low, high=high))
@@ -92,6 +103,7 @@ def synthesize_document(
     try:
         with AtomicWriter(out_path) as out:
             assembly = _Assembly(out, sections, speed)
+            milestones = _EarlyMilestones() if early else None
             with ThreadPoolExecutor(max(1, workers), thread_name_prefix="tts") as pool:
                 try:
                     spoken = _spoken(items, voices, pool, window=4 * max(1, workers))
@@ -99,6 +111,9 @@ def synthesize_document(
                         assembly.add(item, sound, warnings)
                         if progress:
                             progress(done, len(items))
+                        if early and milestones and done < len(items):
+                            if milestones.due(assembly.encoder.position):
+                                _call_early(early, assembly.early(done, len(items)))
                 finally:
                     pool.shutdown(wait=True, cancel_futures=True)
             result = assembly.finish(voices, warnings, title)
@@ -209,6 +224,29 @@ class _Assembly:
         self.engines[spoken.engine] += 1
         self.previous = item
 
+    def early(self, done: int, total: int) -> EarlyAudio | None:
+        """The MP3 bytes written so far and the sentences they hold, or None if none yet."""
+        size = self.out.size
+        duration = audio.playable_seconds(size)
+        sentences = [t for t in self.timings if t.end <= duration]
+        if not sentences:
+            return None
+        heard = {t.paragraph for t in sentences}
+        partial = AudioResult(
+            duration=duration,
+            engine="",
+            voice="",
+            fell_back=False,
+            sentences=sentences,
+            paragraphs={n: t for n, t in self.paragraphs.items() if n in heard},
+            chapters=[c for c in self.chapters if c.start < duration],
+            size=size,
+        )
+        timings = partial.to_dict()
+        for key in ("engine", "voice", "fell_back", "warnings", "engines"):
+            timings.pop(key)
+        return EarlyAudio(self.out.temp_path, size, duration, timings, done, total)
+
     def finish(self, voices: Voices, warnings: list[str], title: str | None) -> AudioResult:
         """Flush the encoder, tag the chapters, and report."""
         if not self.timings:
@@ -241,6 +279,38 @@ class _Assembly:
             warnings=warnings,
             engines=dict(self.engines),
         )
+
+
+class _EarlyMilestones:
+    """When to hand out the next early part: few enough that copying them costs little (their
+    count grows with the logarithm of the length), often enough that a listener keeps going."""
+
+    def __init__(self) -> None:
+        self.next_at = EARLY_FIRST_S
+        self.last_position = 0.0
+        self.last_time = time.monotonic()
+
+    def due(self, position: float) -> bool:
+        now = time.monotonic()
+        slow = (
+            self.last_position > 0
+            and now - self.last_time >= EARLY_SLOW_WAIT_S
+            and position - self.last_position >= EARLY_SLOW_STEP_S
+        )
+        if position < self.next_at and not slow:
+            return False
+        self.last_position, self.last_time = position, now
+        self.next_at = max(position * EARLY_GROWTH, position + EARLY_MIN_STEP_S)
+        return True
+
+
+def _call_early(early: Callable[[EarlyAudio], None], part: EarlyAudio | None) -> None:
+    if part is None:
+        return
+    try:
+        early(part)
+    except Exception:  # early audio is a convenience; the whole file still comes
+        logger.warning("early audio callback failed", exc_info=True)
 
 
 def _pause(previous: _Item, item: _Item) -> float:

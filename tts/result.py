@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import errno
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["AudioResult", "Chapter", "PipelineError", "Section", "Timing"]
+__all__ = ["AudioResult", "Chapter", "EarlyAudio", "PipelineError", "Section", "Timing"]
 
 
 class PipelineError(Exception):
@@ -70,6 +71,23 @@ class AudioResult:
         for chapter in data["chapters"]:
             chapter["start"] = round(chapter["start"], 3)
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyAudio:
+    """The first ``size`` bytes of the MP3 being written, playable before the document is done.
+
+    The document is one MP3 stream from one encoder, so every early part is a prefix of the
+    final file's audio: the same times hold in both, and a player can switch to the longer
+    file at the position it has reached. ``timings`` has the shape of ``AudioResult.to_dict()``
+    limited to the sentences inside the prefix."""
+
+    path: Path
+    size: int
+    duration: float
+    timings: dict[str, Any]
+    done: int
+    total: int
 
 
 # What the user is told (PipelineError messages and warnings).

@@ -2,14 +2,18 @@
 
 Claimed like extraction (``handbook.claims``): a crash or restart leaves the job to be taken
 up again, and chunks already spoken are in the cache, so it resumes rather than starts over.
-The MP3 is written aside and stored whole: never a half file.
+The MP3 is written aside and stored whole: never a half file. While a document's first track is
+made, its beginning is already playable: the pipeline hands out early parts (prefixes of the
+same stream), kept beside the work file, so a member can listen seconds after publishing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,22 +25,35 @@ from handbook.documents.storage import audio_store
 from handbook.jobs import job, on_recover, periodic
 from handbook.realtime import document_room, push
 
+if TYPE_CHECKING:
+    from tts.result import EarlyAudio
+
 logger = logging.getLogger(__name__)
 
 _INTERNAL_ERROR = "Chưa tạo được bản đọc do lỗi hệ thống. Vui lòng thử lại sau."
 
 
 def track_payload(track: AudioTrack) -> dict[str, object]:
+    """What readers are told of a track, live (``audio.status``) and in ``audio.json``."""
     return {
         "document": track.document_id,
         "status": track.status.value,
         "progress": track.progress,
+        "sentences_done": track.sentences_done,
+        "sentences_total": track.sentences_total,
         "engine": track.engine,
         "voice": track.voice,
         "fell_back": track.fell_back,
-        "duration": track.duration,
+        "duration": track.playable_duration,
+        "playable": track.playable,
+        "complete": track.complete,
+        "version": track.version,
         "error": track.error_message,
     }
+
+
+def early_path(track_id: int) -> Path:
+    return Path(current_app.instance_path) / "audio-work" / f"{track_id}.early.mp3"
 
 
 def queue_audio(document: Document, *, engine: str | None = None) -> AudioTrack:
@@ -48,6 +65,7 @@ def queue_audio(document: Document, *, engine: str | None = None) -> AudioTrack:
     elif engine is None and track.status is not AudioStatus.FAILED:
         return track  # made (or being made) already: never again for a listener
     track.status, track.progress, track.error_message = AudioStatus.QUEUED, 0, None
+    track.sentences_done = 0
     track.requested_engine = engine or current_app.config["TTS_ENGINE"]
     track.claimed_at = track.claimed_by = None
     db.session.commit()
@@ -80,19 +98,17 @@ def synthesize_audio(track_id: int) -> None:
     instance = Path(current_app.instance_path)
     out_path = instance / "audio-work" / f"{track_id}.mp3"
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    last = {"percent": 0, "at": time.monotonic()}
+    last = {"percent": -1, "at": 0.0}
 
     def progress(done: int, total: int) -> None:
         percent = min(99, done * 100 // total) if total else 0
         now = time.monotonic()
-        if percent >= last["percent"] + 5 or now - last["at"] >= 20:
+        if percent >= last["percent"] + 5 or now - last["at"] >= 5:
             last.update(percent=percent, at=now)
-            claims.renew(AudioTrack, track_id, progress=percent)
-            push(
-                "audio.status",
-                {"document": track.document_id, "status": "processing", "progress": percent},
-                to=document_room(track.document_id),
-            )
+            _report(track_id, progress=percent, sentences_done=done, sentences_total=total)
+
+    def early(part: EarlyAudio) -> None:
+        _keep_early(track_id, part)
 
     try:
         engine = choose_engine(track.requested_engine)
@@ -103,6 +119,7 @@ def synthesize_audio(track_id: int) -> None:
             cache=ChunkCache(instance / "tts-cache"),
             out_path=out_path,
             progress=progress,
+            early=None if track.complete else early,  # a remake: the old file plays meanwhile
         )
         with out_path.open("rb") as stream:
             blob = audio_store().save(stream)
@@ -118,14 +135,49 @@ def synthesize_audio(track_id: int) -> None:
     track = db.session.get(AudioTrack, track_id)
     assert track is not None
     track.status, track.progress = AudioStatus.READY, 100
+    track.sentences_done = track.sentences_total = len(result.sentences)
     track.engine, track.voice, track.fell_back = result.engine, result.voice, result.fell_back
     track.blob_sha256, track.duration, track.size = blob.sha256, result.duration, blob.size
     track.timings = result.to_dict()
+    track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
     db.session.commit()
+    early_path(track_id).unlink(missing_ok=True)
     logger.info(
         "document %s read aloud: %.0f s, %s", track.document_id, result.duration, result.engine
     )
     push("audio.status", track_payload(track), to=document_room(track.document_id))
+
+
+def _report(track_id: int, **progress: int) -> None:
+    """Renew the claim with the progress made, and tell the document's readers."""
+    claims.renew(AudioTrack, track_id, **progress)
+    track = db.session.get(AudioTrack, track_id, populate_existing=True)
+    if track is not None:
+        push("audio.status", track_payload(track), to=document_room(track.document_id))
+
+
+def _keep_early(track_id: int, part: EarlyAudio) -> None:
+    """Copy the part heard so far beside the work file (atomically: a reader gets the old part
+    or the new one, never a torn one), then let the readers' players pick it up."""
+    from tts.atomic import AtomicWriter
+
+    target = early_path(track_id)
+    with part.path.open("rb") as source, AtomicWriter(target) as out:
+        remaining = part.size
+        while remaining > 0:
+            block = source.read(min(remaining, 1 << 20))
+            if not block:
+                raise OSError(f"{part.path} is shorter than {part.size} bytes")
+            out.write(block)
+            remaining -= len(block)
+        out.commit()
+    track = db.session.get(AudioTrack, track_id)
+    if track is None:
+        return
+    track.early_size, track.early_duration = part.size, part.duration
+    track.early_timings = part.timings
+    db.session.commit()
+    _report(track_id, sentences_done=part.done, sentences_total=part.total)
 
 
 def _fail(track_id: int, message: str) -> None:
@@ -134,7 +186,10 @@ def _fail(track_id: int, message: str) -> None:
     if track is None:
         return
     track.status, track.error_message = AudioStatus.FAILED, message[:500]
+    track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
     db.session.commit()
+    with contextlib.suppress(OSError):
+        early_path(track_id).unlink(missing_ok=True)
     push("audio.status", track_payload(track), to=document_room(track.document_id))
 
 

@@ -44,9 +44,41 @@ class AudioTrack(Base):
     #: ``tts.result.AudioResult.to_dict()``: sentence and paragraph start times, chapters.
     timings: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     error_message: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    #: Sentences spoken so far, of how many: the live progress shown to readers.
+    sentences_done: so.Mapped[int] = so.mapped_column(default=0)
+    sentences_total: so.Mapped[int] = so.mapped_column(default=0)
+    #: While a first track is made: the part heard so far (``instance/audio-work/<id>.early.mp3``,
+    #: a prefix of the final stream) and its timing map; cleared once the whole file is stored.
+    early_size: so.Mapped[int] = so.mapped_column(default=0)
+    early_duration: so.Mapped[float] = so.mapped_column(default=0.0)
+    early_timings: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def complete(self) -> bool:
+        """The whole document is heard in the stored file (an older one while it is remade)."""
+        return self.blob_sha256 is not None
+
+    @property
+    def playable(self) -> bool:
+        return self.complete or self.early_size > 0
+
+    @property
+    def playable_duration(self) -> float:
+        return self.duration if self.complete else self.early_duration
+
+    @property
+    def playable_timings(self) -> dict[str, Any]:
+        return self.timings if self.complete else (self.early_timings or {})
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the playable bytes change: players reload, caches miss."""
+        if self.complete:
+            return (self.blob_sha256 or "")[:16]
+        return f"early-{self.early_size}" if self.early_size else ""
 
 
 class ListenProgress(Base):

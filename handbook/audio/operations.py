@@ -35,7 +35,8 @@ def record(user: User, track: AudioTrack, data: Any) -> ListenProgress:
     """
     if not isinstance(data, dict):
         raise ListenError("Nội dung yêu cầu phải là một đối tượng JSON.")
-    position = min(_seconds(data.get("position", 0), "position"), track.duration)
+    duration = track.playable_duration
+    position = min(_seconds(data.get("position", 0), "position"), duration)
     played = min(_seconds(data.get("played", 0), "played"), MAX_REPORT_S)
     entry = db.session.scalar(
         sa.select(ListenProgress).where(
@@ -46,10 +47,11 @@ def record(user: User, track: AudioTrack, data: Any) -> ListenProgress:
         entry = ListenProgress(user_id=user.id, document_id=track.document_id)
         db.session.add(entry)
     entry.position = position
-    entry.heard = min((entry.heard or 0.0) + played, track.duration)
+    entry.heard = min((entry.heard or 0.0) + played, duration)
     entry.updated_at = utcnow()
-    if (
+    if (  # "đã nghe" counts against the whole document, never an early part of it
         entry.completed_at is None
+        and track.complete
         and track.duration
         and entry.heard >= HEARD_SHARE * track.duration
     ):

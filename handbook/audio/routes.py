@@ -1,4 +1,8 @@
-"""Listening: the MP3 (HTTP Range, only to readers), its timing map, and "nghe tiếp"."""
+"""Listening: the MP3 (HTTP Range, only to readers), its timing map, and "nghe tiếp".
+
+While a document's first track is being made, the part spoken so far is served in its place
+(same URL, a new ``?v=`` each time it grows), so members can start listening at once.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from flask_login import current_user, login_required
 from docs_store.errors import StorageError
 from handbook import db
 from handbook.audio import operations
-from handbook.audio.jobs import queue_audio, track_payload
-from handbook.audio.models import AudioStatus, AudioTrack
+from handbook.audio.jobs import early_path, queue_audio, track_payload
+from handbook.audio.models import AudioTrack
 from handbook.documents.models import Document, DocumentStatus
 from handbook.documents.storage import audio_store
 from handbook.policy import Action, load
@@ -22,10 +26,10 @@ def _track(document: Document) -> AudioTrack | None:
     return db.session.scalar(sa.select(AudioTrack).where(AudioTrack.document_id == document.id))
 
 
-def _ready_track(document_id: int) -> AudioTrack:
+def _playable_track(document_id: int) -> AudioTrack:
     document = load(Document, document_id, Action.DOCUMENT_VIEW)
     track = _track(document)
-    if track is None or track.status is not AudioStatus.READY or track.blob_sha256 is None:
+    if track is None or not track.playable:
         abort(404)
     return track
 
@@ -33,19 +37,26 @@ def _ready_track(document_id: int) -> AudioTrack:
 @bp.get("/documents/<int:document_id>/audio.mp3")
 @login_required
 def mp3(document_id: int) -> Response:
-    track = _ready_track(document_id)
-    try:
-        path = audio_store().path(track.blob_sha256 or "")
-    except StorageError:
-        abort(404)
+    track = _playable_track(document_id)
+    if track.complete:
+        try:
+            path = audio_store().path(track.blob_sha256 or "")
+        except StorageError:
+            abort(404)
+        cache = "private, max-age=86400"  # the same bytes until remade (and then a new ?v=)
+    else:
+        path = early_path(track.id)
+        if not path.is_file():
+            abort(404)
+        cache = "private, no-cache"  # grows while the voice reads on
     response = send_file(
-        path, mimetype="audio/mpeg", conditional=True, etag=track.blob_sha256, max_age=0
+        path, mimetype="audio/mpeg", conditional=True, etag=track.version, max_age=0
     )
     if request.args.get("download") is not None:
         response.headers["Content-Disposition"] = (
             f'attachment; filename="tai-lieu-{document_id}.mp3"'
         )
-    response.headers["Cache-Control"] = "private, max-age=86400"  # the same bytes until remade
+    response.headers["Cache-Control"] = cache
     return response
 
 
@@ -57,17 +68,17 @@ def details(document_id: int) -> Response:
     if track is None:
         return jsonify(document=document.id, status="none")
     body = track_payload(track)
-    if track.status is AudioStatus.READY:
-        body["timings"] = track.timings
+    if track.playable:
+        body["timings"] = track.playable_timings
         body["position"] = operations.position_of(current_user, document.id)
-        body["url"] = f"/documents/{document.id}/audio.mp3"
+        body["url"] = f"/documents/{document.id}/audio.mp3?v={track.version}"
     return jsonify(body)
 
 
 @bp.post("/documents/<int:document_id>/listen")
 @login_required
 def listen(document_id: int) -> Response | tuple[Response, int]:
-    track = _ready_track(document_id)
+    track = _playable_track(document_id)
     try:
         entry = operations.record(current_user, track, request.get_json(silent=True))
     except operations.ListenError as error:

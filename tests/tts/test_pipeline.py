@@ -203,3 +203,45 @@ def test_an_engine_error_on_one_text_skips_that_sentence(tmp_path: Path) -> None
     assert result.warnings == [
         "Bỏ qua một câu ở đoạn 1: «Câu bị từ chối.» (Bộ đọc không nhận câu này.)"
     ]
+
+
+def test_early_parts_are_playable_prefixes_of_the_final_file(tmp_path: Path) -> None:
+    """A long document can be heard from its first part on: each part is a valid MP3 holding
+    the sentences its map lists, at the same times as in the finished file."""
+    sentence = "Chi bộ họp định kỳ vào ngày 5 hằng tháng để bàn việc phát triển kinh tế."
+    sections = [
+        Section(f"Trang {page}", [(page * 10 + k, sentence) for k in range(4)])
+        for page in range(1, 5)
+    ]
+    parts: list[tuple[bytes, dict[str, object], int, int]] = []
+
+    def early(part: object) -> None:
+        data = part.path.read_bytes()[: part.size]  # type: ignore[attr-defined]
+        parts.append((data, part.timings, part.done, part.total))  # type: ignore[attr-defined]
+
+    result = run(tmp_path, sections, early=early)
+    final = (tmp_path / "doc.mp3").read_bytes()
+    assert parts, "a document of more than 20 s gives an early part"
+    assert len(parts) < 5  # a few, not one per sentence
+    first_data, first_map, done, total = parts[0]
+    assert 0 < done < total == 16
+    assert first_data in final  # the same stream: the final file only adds its tags in front
+    _, _, samples = pcm_of(first_data)
+    heard = len(samples) / RATE
+    sentences = first_map["sentences"]
+    assert isinstance(sentences, list) and sentences
+    assert first_map["duration"] <= heard + 0.05
+    assert all(s["end"] <= first_map["duration"] for s in sentences)
+    assert sentences == [
+        json.loads(json.dumps(t)) for t in result.to_dict()["sentences"][: len(sentences)]
+    ]
+    for timing in sentences[1:]:
+        assert rms(samples, timing["start"] + 0.05, timing["start"] + 0.4) > 500  # speech there
+    sizes = [len(data) for data, *_ in parts]
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
+
+
+def test_no_early_part_for_a_short_document_or_without_the_callback(tmp_path: Path) -> None:
+    calls: list[object] = []
+    run(tmp_path, [Section("Trang 1", [(1, "Họp chi bộ.")])], early=calls.append)
+    assert calls == []
