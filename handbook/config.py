@@ -69,6 +69,8 @@ class Config:
     TTS_ENGINE = os.environ.get("TTS_ENGINE", "auto")
     #: Read every document aloud as soon as its text is ready.
     AUDIO_AUTO = _bool("AUDIO_AUTO", True)
+    #: Spoken sentences kept for re-publishing edited documents (least recently used go first).
+    TTS_CACHE_MAX_MB = float(os.environ.get("TTS_CACHE_MAX_MB", "1024"))
     #: Run jobs inline instead of queueing them (tests).
     JOBS_IMMEDIATE = False
     #: Job workers inside ``serve`` (the embedded mode); 0 when separate workers run.

@@ -3,6 +3,8 @@ readers only, position kept per member, "đã nghe" after 90 % actually played."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import miniaudio
 import pytest
 import sqlalchemy as sa
@@ -205,3 +207,29 @@ def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
         track = db.session.scalars(sa.select(AudioTrack)).one()
         assert track.early_size == 0 and track.early_timings is None
         assert not jobs.early_path(track.id).exists()
+
+
+def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
+    """The hourly job drops the least recently used sentences past TTS_CACHE_MAX_MB, and early
+    parts left by a document deleted mid-way; what remains still serves the next reading."""
+    from handbook.audio.jobs import prune_speech_cache
+
+    app = make_app(AUDIO_AUTO=True, TTS_ENGINE="espeak", TTS_CACHE_MAX_MB=0.02)
+    client = app.test_client()
+    with app.app_context():
+        login(client, tree.secretary_b1)
+        _published_document(client, tree.b1, text=LONG)
+        cache = Path(app.instance_path) / "tts-cache"
+        orphan = Path(app.instance_path) / "audio-work" / "999.early.mp3"
+        orphan.write_bytes(b"\xff\xf3" * 100)
+
+        def stored() -> int:
+            return sum(p.stat().st_size for p in cache.glob("??/*.chunk"))
+
+        before = stored()
+        assert before > 0.02 * 1024 * 1024
+        freed = prune_speech_cache()
+        assert stored() <= 0.02 * 1024 * 1024
+        assert freed == before - stored() + 200
+        assert not orphan.exists()
+        assert prune_speech_cache() == 0  # nothing more to do

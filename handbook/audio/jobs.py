@@ -202,3 +202,28 @@ def sweep() -> None:
 @periodic(minute="*/5")
 def _sweep_periodically() -> None:
     sweep()
+
+
+def prune_speech_cache() -> int:
+    """Keep the spoken-sentence cache under ``TTS_CACHE_MAX_MB``, and drop early parts that no
+    job will finish (their document was deleted mid-way); returns the bytes freed."""
+    from tts.cache import ChunkCache
+
+    instance = Path(current_app.instance_path)
+    limit = int(current_app.config["TTS_CACHE_MAX_MB"] * 1024 * 1024)
+    freed = ChunkCache(instance / "tts-cache").prune(limit)
+    live = set(db.session.scalars(sa.select(AudioTrack.id).where(AudioTrack.early_size > 0)).all())
+    for path in (instance / "audio-work").glob("*.early.mp3"):
+        with contextlib.suppress(OSError, ValueError):
+            if int(path.name.split(".")[0]) not in live:
+                size = path.stat().st_size
+                path.unlink()
+                freed += size
+    if freed:
+        logger.info("speech cache: freed %s bytes", freed)
+    return freed
+
+
+@periodic(minute="41")
+def _prune_hourly() -> None:
+    prune_speech_cache()

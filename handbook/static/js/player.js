@@ -25,39 +25,142 @@
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
+  /* --- the track: complete, or its beginning while the voice reads on --------------------
+     A long document is playable seconds after publishing: the server offers the part spoken
+     so far (a prefix of the final MP3, same times) and tells us over Socket.IO when it grows.
+     A newer version replaces the playing one where it is, or when the playing part runs out. */
+  var manage = box.getAttribute("data-manage") === "1";
+  var remake = document.getElementById("listen-remake");
+  var download = document.getElementById("player-download");
+  var version = null, waitingForMore = false, pending = null, pollTimer = null, known = 0;
+
+  function voiceLabel(info) {
+    return (info.engine === "gtts" ? "giọng tự nhiên (trực tuyến)" : "giọng máy (ngoại tuyến)") +
+      (info.fell_back ? " — mạng chậm nên đã dùng giọng máy" : "");
+  }
+  function describe(info) {
+    if (info.status === "none") return "Chưa có bản đọc.";
+    if (info.status === "failed" && !info.playable) return info.error || "Chưa có bản đọc.";
+    var done = info.sentences_total ? info.sentences_done + "/" + info.sentences_total + " câu" : (info.progress || 0) + "%";
+    if (!info.playable) return "Đang chuẩn bị bản đọc… " + done;
+    if (!info.complete) return "Đã sẵn sàng " + clock(info.duration) + " đầu để nghe; đang đọc tiếp… " + done;
+    var text = "Giọng đọc: " + voiceLabel(info) + ", dài " + clock(info.duration) + ".";
+    if (info.status === "queued" || info.status === "processing") text += " Đang tạo lại bản đọc… " + done;
+    if (info.status === "failed") text += " Tạo lại chưa được: " + (info.error || "");
+    return text;
+  }
+  function showRemake(info) {
+    if (!remake) return;
+    var busy = info.status === "queued" || info.status === "processing";
+    remake.hidden = !manage || busy || !(info.status === "failed" || (info.complete && info.engine !== "gtts"));
+    remake.textContent = info.complete ? "Tạo lại bằng giọng tự nhiên" : "Tạo lại bản đọc";
+    remake.setAttribute("data-engine", info.complete ? "gtts" : "auto");
+  }
+  function drawChapters(list) {
+    var keep = chapters.value;
+    chapters.textContent = "";
+    (list || []).forEach(function (c) {
+      var option = document.createElement("option");
+      option.value = c.start; option.textContent = c.title;
+      chapters.appendChild(option);
+    });
+    chapters.hidden = chapters.options.length < 2;
+    if (keep) chapters.value = keep;
+  }
+  function markAudible() {
+    document.querySelectorAll("[data-n]").forEach(function (node) {
+      if (paragraphStarts[node.getAttribute("data-n")] !== undefined) node.classList.add("audible");
+    });
+  }
+  function swapTo(info, resume) {
+    // The new file holds the old one's audio at the same times: carry on from here.
+    var at = audio.src ? audio.currentTime : 0;
+    var play = resume || (!!audio.src && !audio.paused);
+    version = info.version; pending = null;
+    sentences = info.timings.sentences || [];
+    paragraphStarts = info.timings.paragraphs || {};
+    known = info.duration;
+    drawChapters(info.timings.chapters);
+    markAudible();
+    if (download) download.hidden = !info.complete;
+    var had = !!audio.src;
+    audio.src = info.url;
+    if (had) {
+      audio.currentTime = at;  // before any data: where playback will start (and be reported)
+      if (play) audio.play().catch(function () {});
+    }
+  }
+  function apply(info) {
+    box.hidden = false;
+    note.textContent = describe(info);
+    showRemake(info);
+    var working = info.status === "queued" || info.status === "processing";
+    if (!info.playable) { startButton.hidden = true; return working; }
+    startButton.hidden = false;
+    if (info.version === version) return working;
+    if (version === null) {
+      swapTo(info, false);
+      saved = info.position || 0;
+      if (saved > 5 && saved < info.duration - 5) {
+        resumeButton.textContent = "Nghe tiếp từ " + clock(saved);
+        resumeButton.hidden = false;
+      }
+    } else if (waitingForMore || audio.paused || audio.currentTime > known - 1) {
+      var resume = waitingForMore;
+      waitingForMore = false;
+      swapTo(info, resume);
+    } else {
+      pending = info;  // playing: switch when this part runs out, without a hiccup mid-sentence
+    }
+    return working;
+  }
   function load() {
+    clearTimeout(pollTimer);
     fetch("/documents/" + docId + "/audio.json", {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (info) {
         if (!info) return;
-        box.hidden = false;
-        if (info.status !== "ready") {
-          startButton.hidden = true;
-          note.textContent = info.status === "failed" ? (info.error || "Chưa có bản đọc.")
-            : info.status === "none" ? "Chưa có bản đọc." : "Đang chuẩn bị bản đọc… " + (info.progress || 0) + "%";
-          if (info.status === "queued" || info.status === "processing") setTimeout(load, 5000);
-          return;
-        }
-        sentences = info.timings.sentences || [];
-        paragraphStarts = info.timings.paragraphs || {};
-        (info.timings.chapters || []).forEach(function (c) {
-          var option = document.createElement("option");
-          option.value = c.start; option.textContent = c.title;
-          chapters.appendChild(option);
-        });
-        chapters.hidden = chapters.options.length < 2;
-        audio.src = info.url;
-        saved = info.position || 0;
-        note.textContent = "Giọng đọc: " + (info.engine === "gtts" ? "giọng tự nhiên (trực tuyến)" : "giọng máy (ngoại tuyến)") +
-          (info.fell_back ? " — mạng chậm nên đã dùng giọng máy" : "") + ", dài " + clock(info.duration) + ".";
-        if (saved > 5 && saved < info.duration - 5) {
-          resumeButton.textContent = "Nghe tiếp từ " + clock(saved);
-          resumeButton.hidden = false;
-        }
-        document.querySelectorAll("[data-n]").forEach(function (node) {
-          if (paragraphStarts[node.getAttribute("data-n")] !== undefined) node.classList.add("audible");
-        });
-      });
+        var working = apply(info);
+        // Live updates come over Socket.IO; poll only without it.
+        var live = window.handbookSocket && window.handbookSocket.connected;
+        if (working && !live) pollTimer = setTimeout(load, 5000);
+      })
+      .catch(function () { pollTimer = setTimeout(load, 15000); });
+  }
+  audio.addEventListener("pause", function () { if (pending && !audio.ended) swapTo(pending, false); });
+  audio.addEventListener("ended", function () {
+    if (pending) { swapTo(pending, true); return; }
+    if (known && version && version.indexOf("early-") === 0) {
+      waitingForMore = true;
+      note.textContent = "Đang đọc tiếp phần sau, chờ một chút…";
+    }
+  });
+  var socket = window.handbookSocket;
+  function follow() {
+    socket.emit("document.join", {document: parseInt(docId, 10)}, function () {});
+    load();  // whatever changed while we were away
+  }
+  if (socket) {
+    socket.on("connect", follow);
+    socket.on("audio.status", function (data) {
+      if (String(data.document) !== String(docId)) return;
+      if (data.version !== version && data.playable) load();
+      else { box.hidden = false; note.textContent = describe(data); showRemake(data); }
+    });
+  }
+  if (remake) {
+    remake.addEventListener("click", function () {
+      remake.disabled = true;
+      fetch("/documents/" + docId + "/audio", {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
+        body: JSON.stringify({engine: remake.getAttribute("data-engine") || "auto"})
+      }).then(function (r) { return r.json(); }).then(function (body) {
+        remake.disabled = false;
+        if (body.error) { note.textContent = body.error.message; return; }
+        load();
+      }).catch(function () { remake.disabled = false; note.textContent = "Mất kết nối, vui lòng thử lại."; });
+    });
   }
 
   function playFrom(seconds) {
@@ -149,5 +252,5 @@
     window.dispatchEvent(new CustomEvent("handbook:comment-on", {detail: {n: parseInt(tapped.getAttribute("data-n"), 10)}}));
   });
 
-  load();
+  if (socket && socket.connected) follow(); else load();  // and again on every (re)connect
 })();
