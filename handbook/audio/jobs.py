@@ -98,6 +98,8 @@ def synthesize_audio(track_id: int) -> None:
     instance = Path(current_app.instance_path)
     out_path = instance / "audio-work" / f"{track_id}.mp3"
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out_path.parent.glob(f".{track_id}.*.tmp"):  # a killed run's; the claim is ours
+        stale.unlink(missing_ok=True)
     last = {"percent": -1, "at": 0.0}
 
     def progress(done: int, total: int) -> None:
