@@ -233,3 +233,44 @@ def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
         assert freed == before - stored() + 200
         assert not orphan.exists()
         assert prune_speech_cache() == 0  # nothing more to do
+
+
+def test_the_natural_voice_replaces_the_offline_one_without_a_gap(spoken, tree, monkeypatch):
+    """ "Tạo lại bằng giọng tự nhiên": while gTTS reads (its HTTP answered here with a real
+    MP3), members keep hearing the offline track; then the new one replaces it."""
+    import responses
+
+    from handbook.audio import jobs
+    from tests.tts.helpers import GTTS_URL, batchexecute_body, mp3_from_espeak
+
+    app, client, document = spoken
+    member = app.test_client()
+    with app.app_context():
+        login(member, tree.member_b1)
+    url = f"/documents/{document.id}"
+    before = member.get(f"{url}/audio.json").json
+    assert (before["engine"], before["complete"]) == ("espeak", True)
+    with member.get(before["url"]) as response:
+        old_bytes = response.data
+    during: list[tuple[dict, int, bytes]] = []
+    real_push = jobs.push
+
+    def watch(event: str, data: dict, *, to: str) -> None:
+        real_push(event, data, to=to)
+        if data.get("status") == "processing" and not during:
+            info = member.get(f"{url}/audio.json").json
+            with member.get(info["url"]) as response:
+                during.append((info, response.status_code, response.data))
+
+    monkeypatch.setattr(jobs, "push", watch)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(GTTS_URL, body=batchexecute_body(mp3_from_espeak("Xin chào các đồng chí.")))
+        again = client.post(f"{url}/audio", json={"engine": "gtts"})
+        assert again.status_code == 202
+        assert len(mock.calls) >= 3  # one request a sentence, at least
+    info, status, data = during[0]
+    assert info["complete"] and info["engine"] == "espeak" and info["version"] == before["version"]
+    assert (status, data) == (200, old_bytes)  # the old track plays on meanwhile
+    after = member.get(f"{url}/audio.json").json
+    assert (after["engine"], after["fell_back"], after["complete"]) == ("gtts", False, True)
+    assert after["version"] != before["version"] and after["url"] != before["url"]
