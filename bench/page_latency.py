@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.embedded import demo_server  # noqa: E402
+
 MEMBERS = ["0912000002", "0912000003", "0912000004", "0912000001"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _session(base: str, login: str) -> urllib.request.OpenerDirector:
@@ -64,77 +57,42 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as instance:
-        port = _free_port()
-        env = {
-            **os.environ,
-            "HANDBOOK_INSTANCE": instance,
-            "PORT": str(port),
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-            "LOG_LEVEL": "ERROR",
-        }
-        env.pop("DATABASE_URL", None)
-        env.pop("REDIS_URL", None)
-        subprocess.run(
-            [sys.executable, "-m", "handbook", "demo"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "handbook", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"{base}/login", timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            sessions = [_session(base, MEMBERS[i % len(MEMBERS)]) for i in range(args.readers)]
-            for _ in range(300):  # the server's workers read the demo documents first
-                try:
-                    document = _document_id(sessions[0], base)
-                    break
-                except AssertionError:
-                    time.sleep(0.5)
-            url = f"{base}/documents/{document}"
-            request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-            with sessions[0].open(request) as response:
-                wire = len(response.read())
-                encoding = response.headers.get("Content-Encoding")
+    with demo_server() as base:
+        sessions = [_session(base, MEMBERS[i % len(MEMBERS)]) for i in range(args.readers)]
+        for _ in range(300):  # the server's workers read the demo documents first
+            try:
+                document = _document_id(sessions[0], base)
+                break
+            except AssertionError:
+                time.sleep(0.5)
+        url = f"{base}/documents/{document}"
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with sessions[0].open(request) as response:
+            wire = len(response.read())
+            encoding = response.headers.get("Content-Encoding")
 
-            latencies: list[float] = []
-            lock = threading.Lock()
-            barrier = threading.Barrier(args.readers)
+        latencies: list[float] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(args.readers)
 
-            def reader(opener: urllib.request.OpenerDirector) -> None:
-                barrier.wait()
-                for _ in range(args.requests):
-                    start = time.perf_counter()
-                    with opener.open(
-                        urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-                    ) as r:
-                        r.read()
-                    with lock:
-                        latencies.append(time.perf_counter() - start)
+        def reader(opener: urllib.request.OpenerDirector) -> None:
+            barrier.wait()
+            for _ in range(args.requests):
+                start = time.perf_counter()
+                with opener.open(
+                    urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+                ) as r:
+                    r.read()
+                with lock:
+                    latencies.append(time.perf_counter() - start)
 
-            threads = [threading.Thread(target=reader, args=(s,)) for s in sessions]
-            started = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+        threads = [threading.Thread(target=reader, args=(s,)) for s in sessions]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
 
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1]

@@ -5,7 +5,6 @@ leaves exactly one whole MP3: no duplicate track, no half file."""
 from __future__ import annotations
 
 import io
-import os
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from handbook.timeutil import utcnow
-from tests.test_restart import ROOT, _free_port, _wait
+from tests.test_restart import ROOT, _wait, embedded_env, stop
 
 TEXT = "\n\n".join(
     f"Mục {n}. Ngày {n % 28 + 1}/{n % 12 + 1}/2026, Chi bộ thôn Nà Phìa họp bàn việc trồng "
@@ -76,17 +75,9 @@ def test_reading_aloud_resumes_after_a_server_kill(tmp_path: Path) -> None:
         db.session.commit()
     app.extensions["handbook.engine"].dispose()
 
-    env = {
-        **os.environ,
-        "HANDBOOK_INSTANCE": str(instance),
-        "PORT": str(_free_port()),
-        "SERVER_JOB_WORKERS": "1",
-        "TTS_ENGINE": "espeak",
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "audio-restart-test",
-    }
-    for key in ("DATABASE_URL", "REDIS_URL"):
-        env.pop(key, None)
+    env = embedded_env(
+        instance, SERVER_JOB_WORKERS="1", TTS_ENGINE="espeak", SECRET_KEY="audio-restart-test"
+    )
     db_path = instance / "handbook.db"
     log = (tmp_path / "server.log").open("wb")
     serve = [sys.executable, "-m", "handbook", "serve"]
@@ -109,11 +100,7 @@ def test_reading_aloud_resumes_after_a_server_kill(tmp_path: Path) -> None:
     try:
         _wait(lambda: _track(db_path)[1] in ("ready", "failed"), 240, "the audio", second)
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop(second)
         log.close()
     server_log = (tmp_path / "server.log").read_text(errors="replace")
     _, status, early, blob, total = _track(db_path)

@@ -58,6 +58,29 @@ def _status(db_path: Path) -> tuple[str, str | None, int]:
     return row[0], row[1], row[2]
 
 
+def embedded_env(instance: Path, **settings: str) -> dict[str, str]:
+    """``serve``'s environment on the embedded default (SQLite and files in ``instance``)."""
+    env = {
+        **os.environ,
+        "HANDBOOK_INSTANCE": str(instance),
+        "PORT": str(_free_port()),
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    for key in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(key, None)
+    return env
+
+
+def stop(server: subprocess.Popen) -> None:
+    """SIGTERM, as a service manager would; SIGKILL if it does not go."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def _wait(predicate, timeout: float, what: str, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -97,16 +120,7 @@ def test_a_document_being_read_survives_a_server_kill(tmp_path: Path) -> None:
         db.session.commit()
     app.extensions["handbook.engine"].dispose()
 
-    env = {
-        **os.environ,
-        "HANDBOOK_INSTANCE": str(instance),
-        "PORT": str(_free_port()),
-        "SERVER_JOB_WORKERS": "1",
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "restart-test",
-    }
-    for key in ("DATABASE_URL", "REDIS_URL"):
-        env.pop(key, None)
+    env = embedded_env(instance, SERVER_JOB_WORKERS="1", SECRET_KEY="restart-test")
     db_path = instance / "handbook.db"
     with (tmp_path / "server.log").open("wb") as log:
         _kill_and_restart(env, db_path, log, tmp_path)
@@ -141,11 +155,7 @@ def _kill_and_restart(env: dict[str, str], db_path: Path, log, tmp_path: Path) -
     try:
         _wait(lambda: _status(db_path)[0] in ("ready", "failed"), 120, "the document", second)
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop(second)
     status, owner, page_count = _status(db_path)
     assert status == "ready", (tmp_path / "server.log").read_text(errors="replace")
     assert owner.endswith(f":{second.pid}")

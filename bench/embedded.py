@@ -1,0 +1,66 @@
+"""The real server on the embedded default (SQLite, jobs inside `serve`), for benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def demo_server(**settings: str) -> Iterator[str]:
+    """`python -m handbook demo`, then `serve` on a temporary instance; yields its base URL and
+    stops the server (and removes the instance) on the way out."""
+    with tempfile.TemporaryDirectory() as instance:
+        port = free_port()
+        env = {
+            **os.environ,
+            "HANDBOOK_INSTANCE": instance,
+            "PORT": str(port),
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "LOG_LEVEL": "ERROR",
+            **settings,
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        subprocess.run(
+            [sys.executable, "-m", "handbook", "demo"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "handbook", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"{base}/login", timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
