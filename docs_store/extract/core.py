@@ -30,11 +30,14 @@ def extract(
     ocr: bool = True,
     max_pages: int = DEFAULT_MAX_PAGES,
     deadline: float | None = None,
+    page_allowance: float = 0.0,
+    on_pages: Callable[[int], None] | None = None,
 ) -> ExtractedDocument:
     """Read ``path`` (of a kind from ``detect_kind``) into pages of headings and paragraphs.
 
     ``progress(done, total)`` is called after each page. ``deadline`` (a ``time.monotonic``
-    value) bounds OCR; the sandbox sets it. Every failure the user can act on is an
+    value) bounds OCR; the sandbox sets it, and for a PDF adds ``page_allowance`` seconds a page
+    once the page count is known (told to ``on_pages``). Every failure the user can act on is an
     ExtractionError with a Vietnamese message; parser crashes on malformed input become
     ``corrupt``, resource bombs ``too_complex`` or ``memory``.
     """
@@ -44,7 +47,9 @@ def extract(
     if path.stat().st_size == 0:  # a missing file is the caller's bug: OSError, not ours
         raise ExtractionError("empty")
     try:
-        pages, warnings = _read(path, kind, _guarded(progress), ocr, max_pages, deadline)
+        pages, warnings = _read(
+            path, kind, _guarded(progress), ocr, max_pages, deadline, page_allowance, on_pages
+        )
     except ExtractionError:
         raise
     except _ProgressFailed as e:
@@ -91,13 +96,23 @@ def _read(
     ocr: bool,
     max_pages: int,
     deadline: float | None,
+    page_allowance: float = 0.0,
+    on_pages: Callable[[int], None] | None = None,
 ) -> tuple[list[Page], list[str]]:
     # Parsers are imported here so the web process that only calls detect_kind or the
     # sandbox never loads them.
     if kind == "pdf":
         from .pdf_reader import read_pdf
 
-        return read_pdf(path, progress=progress, ocr=ocr, max_pages=max_pages, deadline=deadline)
+        return read_pdf(
+            path,
+            progress=progress,
+            ocr=ocr,
+            max_pages=max_pages,
+            deadline=deadline,
+            page_allowance=page_allowance,
+            on_pages=on_pages,
+        )
     if kind == "docx":
         from .docx_reader import read_docx
 

@@ -30,10 +30,19 @@ def read_pdf(
     ocr: bool,
     max_pages: int,
     deadline: float | None,
+    page_allowance: float = 0.0,
+    on_pages: Callable[[int], None] | None = None,
 ) -> tuple[list[Page], list[str]]:
-    """Pages of ``path`` and Vietnamese warnings (pages left unread, OCR unavailable)."""
+    """Pages of ``path`` and Vietnamese warnings (pages left unread, OCR unavailable).
+
+    ``page_allowance`` seconds per page are added to ``deadline`` once the page count is known
+    (and told to ``on_pages``): a long scanned document gets the time its OCR needs."""
     reader = _open(path)
     total = _page_count(reader, max_pages)
+    if on_pages is not None:
+        on_pages(total)
+    if deadline is not None:
+        deadline += page_allowance * total
     pages: list[Page] = []
     warnings: list[str] = []
     ocr_ok = ocr

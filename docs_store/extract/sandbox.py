@@ -43,12 +43,14 @@ def extract_sandboxed(
     kind: str,
     *,
     timeout: float = 120,
+    page_timeout: float = 0.0,
     memory_mb: int = 1024,
     progress: Callable[[int, int], None] | None = None,
     ocr: bool = True,
     max_pages: int = DEFAULT_MAX_PAGES,
 ) -> ExtractedDocument:
-    """``extract`` in a child limited to ``memory_mb`` of address space and ``timeout`` s.
+    """``extract`` in a child limited to ``memory_mb`` of address space and ``timeout`` s,
+    plus ``page_timeout`` s for each page of a PDF (OCR of a scanned page takes seconds).
 
     Raises ExtractionError like ``extract``, plus ``timeout`` when the wall clock runs out
     and ``memory`` when the child runs out of memory or dies by a signal.
@@ -64,10 +66,11 @@ def extract_sandboxed(
         "ocr": ocr,
         "max_pages": max_pages,
         "timeout": timeout,
+        "page_timeout": page_timeout,
         "memory_mb": memory_mb,
     }
     argv = [sys.executable, "-m", "docs_store.extract._child", json.dumps(request)]
-    deadline = time.monotonic() + timeout
+    deadline = _Deadline(time.monotonic() + timeout, page_timeout)
     # A private temp dir for the child and its tools: a killed child cannot clean up after
     # itself, so the parent removes whatever it left.
     # Cleanup errors must not hide the result (a killed tool may still be on its way out).
@@ -89,11 +92,25 @@ class _Timeout(Exception):
     pass
 
 
+class _Deadline:
+    """When the child is killed: the base time, pushed back by ``per_page`` seconds a page
+    when the child tells how many pages the document has."""
+
+    def __init__(self, at: float, per_page: float) -> None:
+        self.at, self.per_page, self.base = at, per_page, at
+
+    def pages(self, total: int) -> None:
+        self.at = max(self.at, self.base + self.per_page * max(0, total))
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+
 def _run_child(
     argv: list[str],
     env: dict[str, str],
     workdir: str,
-    deadline: float,
+    deadline: _Deadline,
     progress: Callable[[int, int], None] | None,
     path: Path,
     timeout: float,
@@ -122,7 +139,11 @@ def _run_child(
             proc.wait()
         if final is None:
             if killed:
-                logger.warning("extraction of %s stopped after %s s", path, timeout)
+                logger.warning(
+                    "extraction of %s stopped after %.0f s",
+                    path,
+                    deadline.at - deadline.base + timeout,
+                )
             else:
                 _log_failure(proc.returncode, errlog)
             raise _failure(proc.returncode, timed_out=killed)
@@ -131,7 +152,7 @@ def _run_child(
 
 def _pump(
     proc: subprocess.Popen[bytes],
-    deadline: float,
+    deadline: _Deadline,
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, Any] | None:
     """Read JSON lines until EOF or the deadline; return the final message, if any."""
@@ -140,7 +161,7 @@ def _pump(
     buffer = bytearray()
     final: dict[str, Any] | None = None
     while True:
-        left = deadline - time.monotonic()
+        left = deadline.left()
         if left <= 0:
             raise _Timeout
         ready, _, _ = select.select([fd], [], [], left)
@@ -164,11 +185,13 @@ def _pump(
             if message.get("type") == "progress":
                 if progress is not None:
                     progress(int(message["done"]), int(message["total"]))
+            elif message.get("type") == "pages":
+                deadline.pages(int(message["total"]))
             else:
                 final = message
     # The child closed its stdout; give it what is left of the time to exit.
     try:
-        proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        proc.wait(timeout=max(deadline.left(), 0.1))
     except subprocess.TimeoutExpired:
         raise _Timeout from None
     return final

@@ -130,6 +130,18 @@ def test_timeout_kills_the_tools_too(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert list(private.iterdir()) == []
 
 
+def test_each_page_adds_its_allowance_to_the_time(tmp_path: Path) -> None:
+    """The scan that times out above is read whole once each page brings time of its own:
+    a long scanned document is not refused for being long."""
+    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=4)
+    calls: list[tuple[int, int]] = []
+    document = extract_sandboxed(
+        scans, "pdf", timeout=1.5, page_timeout=60, progress=lambda d, t: calls.append((d, t))
+    )
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert all(page.ocr and page.blocks for page in document.pages)
+
+
 def test_progress_callback_errors_propagate_and_stop_the_child(text_pdf: Path) -> None:
     def boom(done: int, total: int) -> None:
         raise RuntimeError("stop")
