@@ -75,7 +75,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         max_http_buffer_size=64 * 1024,
     )
 
-    from handbook import cli, errors, maintenance, pages  # noqa: F401 - maintenance registers jobs
+    from handbook import cli, errors, maintenance, offline, pages  # noqa: F401 - maintenance: jobs
     from handbook.accounts import routes as accounts_routes
     from handbook.api import routes as api_routes
     from handbook.audio import routes as audio_routes
@@ -96,6 +96,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         notifications_routes.bp,
         api_routes.bp,
         pages.bp,
+        offline.bp,
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)

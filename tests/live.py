@@ -26,8 +26,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_live_server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[str]:
-    """The production server on a free loopback port, with the demo data in a fresh instance."""
+def run_live_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path, name: str = "live-server"
+) -> Iterator[str]:
+    """The production server on a free loopback port, with the demo data in a fresh instance;
+    its log goes to ``<artifacts>/<name>.log``."""
     instance = tmp_path_factory.mktemp("live-instance")
     port = free_port()
     env = dict(os.environ)
@@ -56,7 +59,7 @@ def run_live_server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Pat
     if demo.returncode != 0:
         pytest.fail(f"`handbook demo` failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
 
-    log_path = artifacts_dir / "live-server.log"
+    log_path = artifacts_dir / f"{name}.log"
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         server = subprocess.Popen(

@@ -74,6 +74,21 @@
     pollTimer = setTimeout(poll, 5000);
   }
 
+  /* --- offline: pages opened once open again without network (static/js/sw.js) -------- */
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the site works without */ });
+  }
+  function offlineNotice() {
+    var keptAt = document.body.getAttribute("data-kept-at");
+    if (!keptAt && navigator.onLine) return;
+    var when = keptAt ? new Date(keptAt) : null;
+    var label = when && !isNaN(when) ? " lúc " + when.toLocaleTimeString("vi-VN", {hour: "2-digit", minute: "2-digit"}) +
+      " ngày " + when.toLocaleDateString("vi-VN") : "";
+    showToast("Đang mất kết nối: bạn đang xem bản đã lưu trên máy" + label + ".");
+  }
+  window.addEventListener("offline", offlineNotice);
+  offlineNotice();
+
   /* --- Socket.IO: notifications and live progress -------------------------------------- */
   var socket = null;
   if (window.io) {

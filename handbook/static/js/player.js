@@ -83,6 +83,7 @@
     drawChapters(info.timings.chapters);
     markAudible();
     if (download) download.hidden = !info.complete;
+    offerToKeep(info);
     var had = !!audio.src;
     audio.src = info.url;
     if (had) {
@@ -90,6 +91,42 @@
       if (play) audio.play().catch(function () {});
     }
   }
+  /* --- "Lưu để nghe khi mất mạng": the whole MP3 kept on the phone; sw.js plays it offline */
+  var keepButton = document.getElementById("player-keep");
+  var AUDIO_CACHE = "handbook-audio";
+  function offerToKeep(info) {
+    if (!keepButton || !window.caches || !navigator.serviceWorker) return;
+    keepButton.hidden = !info.complete;
+    keepButton.setAttribute("data-url", info.url);
+    caches.open(AUDIO_CACHE).then(function (cache) { return cache.match(info.url); }).then(function (kept) {
+      if (kept) { keepButton.textContent = "Đã lưu, nghe được khi mất mạng"; keepButton.disabled = true; }
+      else { keepButton.textContent = "Lưu để nghe khi mất mạng"; keepButton.disabled = false; }
+    }).catch(function () {});
+  }
+  if (keepButton) {
+    keepButton.addEventListener("click", function () {
+      var url = keepButton.getAttribute("data-url");
+      var path = new URL(url, window.location.href).pathname;
+      keepButton.disabled = true;
+      keepButton.textContent = "Đang lưu bản đọc…";
+      caches.open(AUDIO_CACHE).then(function (cache) {
+        return fetch(url, {credentials: "same-origin"}).then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          // One copy a document: drop older versions, then keep this one.
+          return cache.keys().then(function (keys) {
+            return Promise.all(keys.filter(function (k) { return new URL(k.url).pathname === path; })
+              .map(function (k) { return cache.delete(k); }));
+          }).then(function () { return cache.put(url, response); });
+        });
+      }).then(function () {
+        keepButton.textContent = "Đã lưu, nghe được khi mất mạng";
+      }).catch(function () {
+        keepButton.disabled = false;
+        keepButton.textContent = "Chưa lưu được (mạng hoặc bộ nhớ máy), thử lại";
+      });
+    });
+  }
+
   function apply(info) {
     box.hidden = false;
     note.textContent = describe(info);
