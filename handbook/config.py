@@ -61,8 +61,8 @@ class Config:
     DOCS_STORE_ROOT: str | None = os.environ.get("DOCS_STORE_ROOT") or None
     #: Limits for the child process that reads an uploaded file.
     EXTRACT_TIMEOUT_S = int(os.environ.get("EXTRACT_TIMEOUT_S", "600"))
-    #: ... plus this much a PDF page: OCR of a scanned page takes 5-8 s on a small server.
-    EXTRACT_PAGE_TIMEOUT_S = float(os.environ.get("EXTRACT_PAGE_TIMEOUT_S", "30"))
+    #: ... plus this much for each scanned page read by OCR (5-8 s a page on a small server).
+    EXTRACT_OCR_PAGE_TIMEOUT_S = float(os.environ.get("EXTRACT_OCR_PAGE_TIMEOUT_S", "30"))
     EXTRACT_MEMORY_MB = int(os.environ.get("EXTRACT_MEMORY_MB", "1024"))
     EXTRACT_MAX_PAGES = int(os.environ.get("EXTRACT_MAX_PAGES", "2000"))
     #: Comments one member may post, in the ``limits`` notation (several limits: ";").

@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ocr", action="store_true", help="skip OCR of scanned pages")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
     parser.add_argument(
-        "--page-timeout", type=float, default=30.0, help="more seconds a PDF page (default 30)"
+        "--ocr-page-timeout",
+        type=float,
+        default=30.0,
+        help="more seconds for each scanned page read by OCR (default 30)",
     )
     parser.add_argument("--memory-mb", type=int, default=1024, help="MB (default 1024)")
     parser.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES)
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             args.file,
             kind,
             timeout=args.timeout,
-            page_timeout=args.page_timeout,
+            ocr_page_timeout=args.ocr_page_timeout,
             memory_mb=args.memory_mb,
             ocr=not args.no_ocr,
             max_pages=args.max_pages,

@@ -57,8 +57,8 @@ def main() -> None:
                 ocr=bool(request["ocr"]),
                 max_pages=int(request["max_pages"]),
                 deadline=start + timeout,
-                page_allowance=float(request.get("page_timeout", 0.0)),
-                on_pages=lambda total: emit({"type": "pages", "total": total}),
+                ocr_allowance=float(request.get("ocr_page_timeout", 0.0)),
+                on_ocr_page=lambda: emit({"type": "ocr_page"}),
             )
         except ExtractionError as e:
             emit({"type": "error", **e.to_dict()})

@@ -30,14 +30,14 @@ def extract(
     ocr: bool = True,
     max_pages: int = DEFAULT_MAX_PAGES,
     deadline: float | None = None,
-    page_allowance: float = 0.0,
-    on_pages: Callable[[int], None] | None = None,
+    ocr_allowance: float = 0.0,
+    on_ocr_page: Callable[[], None] | None = None,
 ) -> ExtractedDocument:
     """Read ``path`` (of a kind from ``detect_kind``) into pages of headings and paragraphs.
 
     ``progress(done, total)`` is called after each page. ``deadline`` (a ``time.monotonic``
-    value) bounds OCR; the sandbox sets it, and for a PDF adds ``page_allowance`` seconds a page
-    once the page count is known (told to ``on_pages``). Every failure the user can act on is an
+    value) bounds OCR; the sandbox sets it, and each scanned page adds ``ocr_allowance`` seconds
+    to it as its OCR starts (told to ``on_ocr_page``). Every failure the user can act on is an
     ExtractionError with a Vietnamese message; parser crashes on malformed input become
     ``corrupt``, resource bombs ``too_complex`` or ``memory``.
     """
@@ -48,7 +48,7 @@ def extract(
         raise ExtractionError("empty")
     try:
         pages, warnings = _read(
-            path, kind, _guarded(progress), ocr, max_pages, deadline, page_allowance, on_pages
+            path, kind, _guarded(progress), ocr, max_pages, deadline, ocr_allowance, on_ocr_page
         )
     except ExtractionError:
         raise
@@ -96,8 +96,8 @@ def _read(
     ocr: bool,
     max_pages: int,
     deadline: float | None,
-    page_allowance: float = 0.0,
-    on_pages: Callable[[int], None] | None = None,
+    ocr_allowance: float = 0.0,
+    on_ocr_page: Callable[[], None] | None = None,
 ) -> tuple[list[Page], list[str]]:
     # Parsers are imported here so the web process that only calls detect_kind or the
     # sandbox never loads them.
@@ -110,8 +110,8 @@ def _read(
             ocr=ocr,
             max_pages=max_pages,
             deadline=deadline,
-            page_allowance=page_allowance,
-            on_pages=on_pages,
+            ocr_allowance=ocr_allowance,
+            on_ocr_page=on_ocr_page,
         )
     if kind == "docx":
         from .docx_reader import read_docx

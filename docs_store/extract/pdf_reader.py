@@ -30,19 +30,16 @@ def read_pdf(
     ocr: bool,
     max_pages: int,
     deadline: float | None,
-    page_allowance: float = 0.0,
-    on_pages: Callable[[int], None] | None = None,
+    ocr_allowance: float = 0.0,
+    on_ocr_page: Callable[[], None] | None = None,
 ) -> tuple[list[Page], list[str]]:
     """Pages of ``path`` and Vietnamese warnings (pages left unread, OCR unavailable).
 
-    ``page_allowance`` seconds per page are added to ``deadline`` once the page count is known
-    (and told to ``on_pages``): a long scanned document gets the time its OCR needs."""
+    Each scanned page adds ``ocr_allowance`` seconds to ``deadline`` as its OCR starts (told to
+    ``on_ocr_page``): a long scanned document gets the time its OCR needs, while parsing alone
+    stays within the first deadline."""
     reader = _open(path)
     total = _page_count(reader, max_pages)
-    if on_pages is not None:
-        on_pages(total)
-    if deadline is not None:
-        deadline += page_allowance * total
     pages: list[Page] = []
     warnings: list[str] = []
     ocr_ok = ocr
@@ -60,6 +57,10 @@ def read_pdf(
         from_ocr = False
         if _visible_chars(text) < MIN_TEXT_CHARS and _has_images(page):
             if ocr_ok:
+                if deadline is not None:
+                    deadline += ocr_allowance
+                if on_ocr_page is not None:
+                    on_ocr_page()
                 scanned = _ocr(path, number, page, deadline, warnings)
                 if _visible_chars(scanned) > _visible_chars(text):
                     text, from_ocr = scanned, True

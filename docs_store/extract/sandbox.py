@@ -43,14 +43,14 @@ def extract_sandboxed(
     kind: str,
     *,
     timeout: float = 120,
-    page_timeout: float = 0.0,
+    ocr_page_timeout: float = 0.0,
     memory_mb: int = 1024,
     progress: Callable[[int, int], None] | None = None,
     ocr: bool = True,
     max_pages: int = DEFAULT_MAX_PAGES,
 ) -> ExtractedDocument:
     """``extract`` in a child limited to ``memory_mb`` of address space and ``timeout`` s,
-    plus ``page_timeout`` s for each page of a PDF (OCR of a scanned page takes seconds).
+    plus ``ocr_page_timeout`` s for each scanned page it reads by OCR (seconds a page).
 
     Raises ExtractionError like ``extract``, plus ``timeout`` when the wall clock runs out
     and ``memory`` when the child runs out of memory or dies by a signal.
@@ -66,11 +66,11 @@ def extract_sandboxed(
         "ocr": ocr,
         "max_pages": max_pages,
         "timeout": timeout,
-        "page_timeout": page_timeout,
+        "ocr_page_timeout": ocr_page_timeout,
         "memory_mb": memory_mb,
     }
     argv = [sys.executable, "-m", "docs_store.extract._child", json.dumps(request)]
-    deadline = _Deadline(time.monotonic() + timeout, page_timeout)
+    deadline = _Deadline(time.monotonic() + timeout, ocr_page_timeout)
     # A private temp dir for the child and its tools: a killed child cannot clean up after
     # itself, so the parent removes whatever it left.
     # Cleanup errors must not hide the result (a killed tool may still be on its way out).
@@ -93,14 +93,14 @@ class _Timeout(Exception):
 
 
 class _Deadline:
-    """When the child is killed: the base time, pushed back by ``per_page`` seconds a page
-    when the child tells how many pages the document has."""
+    """When the child is killed: the base time, pushed back by ``per_page`` seconds each time
+    the child starts the OCR of a scanned page."""
 
     def __init__(self, at: float, per_page: float) -> None:
         self.at, self.per_page, self.base = at, per_page, at
 
-    def pages(self, total: int) -> None:
-        self.at = max(self.at, self.base + self.per_page * max(0, total))
+    def ocr_page(self) -> None:
+        self.at += self.per_page
 
     def left(self) -> float:
         return self.at - time.monotonic()
@@ -185,8 +185,8 @@ def _pump(
             if message.get("type") == "progress":
                 if progress is not None:
                     progress(int(message["done"]), int(message["total"]))
-            elif message.get("type") == "pages":
-                deadline.pages(int(message["total"]))
+            elif message.get("type") == "ocr_page":
+                deadline.ocr_page()
             else:
                 final = message
     # The child closed its stdout; give it what is left of the time to exit.

@@ -80,7 +80,7 @@ def extract_document(document_id: int) -> None:
             blob_store().path(document.blob_sha256),
             document.kind,
             timeout=config["EXTRACT_TIMEOUT_S"],
-            page_timeout=config["EXTRACT_PAGE_TIMEOUT_S"],
+            ocr_page_timeout=config["EXTRACT_OCR_PAGE_TIMEOUT_S"],
             memory_mb=config["EXTRACT_MEMORY_MB"],
             max_pages=config["EXTRACT_MAX_PAGES"],
             progress=progress,

@@ -117,7 +117,7 @@ def _ocr_processes(marker: str) -> list[str]:
 
 def test_timeout_kills_the_tools_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stopped in the middle of OCR: no pdftoppm or tesseract left running, no temp files."""
-    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=4)  # OCR takes several seconds
+    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=16)  # seconds of OCR in all
     private = tmp_path / "tmp"
     private.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private))
@@ -130,15 +130,14 @@ def test_timeout_kills_the_tools_too(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert list(private.iterdir()) == []
 
 
-def test_each_page_adds_its_allowance_to_the_time(tmp_path: Path) -> None:
-    """The scan that times out above is read whole once each page brings time of its own:
-    a long scanned document is not refused for being long."""
-    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=4)
-    calls: list[tuple[int, int]] = []
-    document = extract_sandboxed(
-        scans, "pdf", timeout=1.5, page_timeout=60, progress=lambda d, t: calls.append((d, t))
-    )
-    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+def test_each_scanned_page_adds_its_allowance_to_the_time(tmp_path: Path) -> None:
+    """The scan that times out above is read whole once each scanned page brings time of its
+    own: a long scanned document is not refused for being long."""
+    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=16)
+    start = time.monotonic()
+    document = extract_sandboxed(scans, "pdf", timeout=2, ocr_page_timeout=30)
+    assert time.monotonic() - start > 2  # it did need the allowance
+    assert len(document.pages) == 16
     assert all(page.ocr and page.blocks for page in document.pages)
 
 
