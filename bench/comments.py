@@ -22,7 +22,11 @@ process of their own join the room last. The server writes a broadcast to a room
 join order, so the sentinels' latency is the server's time to reach all N readers, free of the
 bulk client processes' backlog; when the two disagree, the clients were the bottleneck.
 
+With ``--fast-fanout off,on`` each deployment runs twice, with the servers'
+SOCKETIO_FAST_FANOUT off and on (handbook/fanout.py), to A/B the fan-out in one sitting.
+
 Run: .venv/bin/python bench/comments.py [--readers 200,1000] [--processes 1,2] [--profile]
+     [--fast-fanout off,on]
 """
 
 from __future__ import annotations
@@ -639,12 +643,14 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def deployment(processes: int, pin: bool, workdir: Path) -> Iterator[Deployment]:
+def deployment(
+    processes: int, pin: bool, workdir: Path, fanout: str = "on"
+) -> Iterator[Deployment]:
     """Start Redis and PostgreSQL schema (for 2+ processes), load the demo, start the servers.
 
     Everything started here is stopped, and the schema dropped, when the block ends."""
     with contextlib.ExitStack() as stack:
-        instance = workdir / f"instance-{processes}"
+        instance = workdir / f"instance-{processes}-{fanout}"
         instance.mkdir()
         env = {
             **os.environ,
@@ -654,6 +660,8 @@ def deployment(processes: int, pin: bool, workdir: Path) -> Iterator[Deployment]
             "LOGIN_RATE_LIMIT": "100000 per minute",
             "COMMENT_RATE_LIMIT": "100000 per minute",
             "LOG_LEVEL": "ERROR",
+            # handbook/fanout.py: room broadcasts framed once and written at once, or not.
+            "SOCKETIO_FAST_FANOUT": "1" if fanout == "on" else "0",
         }
         for name in ("DATABASE_URL", "REDIS_URL", "PORT", "SERVER_JOB_WORKERS"):
             env.pop(name, None)
@@ -704,7 +712,7 @@ def deployment(processes: int, pin: bool, workdir: Path) -> Iterator[Deployment]
         ports, pids = [], []
         for number in range(processes):
             port = _free_port()
-            log = workdir / f"serve-{processes}-{number}.log"
+            log = workdir / f"serve-{processes}-{fanout}-{number}.log"
             server_env = {**env, "PORT": str(port)}
             server_env["SERVER_JOB_WORKERS"] = "2" if number == 0 else "0"
             server = _start([sys.executable, "-m", "handbook", "serve"], server_env, log)
@@ -920,12 +928,17 @@ def _frame_name(frame: str) -> str:
     return f"{name} ({where})" if where else name
 
 
-def run_deployment(processes: int, settings: Settings, ctx: Any) -> dict[str, Any]:
+def run_deployment(
+    processes: int, settings: Settings, ctx: Any, fanout: str = "on"
+) -> dict[str, Any]:
     pin = settings.pin and processes == 1
     client_cpus = [1] if pin else None
-    result: dict[str, Any] = {"processes": processes, "pinned": pin}
+    result: dict[str, Any] = {"processes": processes, "pinned": pin, "fanout": fanout}
     clients: list[Client] = []
-    with deployment(processes, pin, settings.workdir) as dep, Sampler() as sampler:
+    with (
+        deployment(processes, pin, settings.workdir, fanout) as dep,
+        Sampler() as sampler,
+    ):
         try:
             result.update(database=dep.database, queue=dep.queue)
             for number, pid in enumerate(dep.pids):
@@ -975,12 +988,20 @@ def run_deployment(processes: int, settings: Settings, ctx: Any) -> dict[str, An
                 "rss_after_kb": rss_after,
                 "kb_per_connection": (sum(rss_after) - sum(rss_before)) / total,
             }
+            # What the servers spend with every socket connected and nothing posted (pings,
+            # engine.io's client monitor): taken off each run's figure to cost a comment.
+            quiet_start = time.monotonic_ns()
+            time.sleep(5.0)
+            idle_cores = sum(sampler.window(quiet_start, time.monotonic_ns())["servers"])
+            result["memory"]["idle_server_cores"] = idle_cores
             _log(
                 f"idle: {total} sockets, server RSS {sum(rss_before) / 1024:.0f} → "
-                f"{sum(rss_after) / 1024:.0f} MiB"
+                f"{sum(rss_after) / 1024:.0f} MiB, {idle_cores:.3f} cores"
             )
             phase = Phase(dep, settings, sampler, bulk, sentinel, poster, poster_http, document)
             phase.after = warm["max_id"]
+            phase.fanout = fanout
+            phase.idle_cores = idle_cores
             result["latency"] = []
             for level in sorted({*settings.readers, settings.throughput_readers}):
                 phase.join(level)
@@ -1015,6 +1036,13 @@ class Phase:
     http: Any
     document: int
     after: int = 0
+    fanout: str = "on"
+    idle_cores: float = 0.0
+
+    @property
+    def tag(self) -> str:
+        """Names this deployment's files: process count and fan-out path."""
+        return f"{len(self.dep.pids)}-{self.fanout}"
 
     @property
     def readers(self) -> list[Client]:
@@ -1048,7 +1076,7 @@ class Phase:
             seconds = settings.comments * interval + 1
             targets = [("server A", self.dep.pids[0]), ("client readers-0", self.bulk[0].pid)]
             for name, pid in targets:
-                out = settings.workdir / f"profile-{len(self.dep.pids)}-{name.split()[-1]}.raw"
+                out = settings.workdir / f"profile-{self.tag}-{name.split()[-1]}.raw"
                 spy = _profile_start(pid, seconds, out)
                 if spy is not None:
                     spies.append((name, spy, out))
@@ -1078,7 +1106,7 @@ class Phase:
         _all(self.readers, "record")
         spy = out = None
         if settings.profile:
-            out = settings.workdir / f"profile-{len(self.dep.pids)}-throughput.raw"
+            out = settings.workdir / f"profile-{self.tag}-throughput.raw"
             spy = _profile_start(self.dep.pids[0], settings.duration, out)
         posted = self.poster.call(
             "post_flat_out",
@@ -1138,6 +1166,10 @@ class Phase:
             "tail_s": max(0.0, (merged["last_receive"] - posted["last_sent"]) / 1e9),
             "cpu": cpu,
             "server_ms_per_comment": sum(cpu["servers"]) * cpu["wall"] / max(1, len(created)) * 1e3,
+            "server_ms_per_comment_net": max(0.0, sum(cpu["servers"]) - self.idle_cores)
+            * cpu["wall"]
+            / max(1, len(created))
+            * 1e3,
             "client_us_per_delivery": cpu["clients"] * cpu["wall"] / max(1, received) * 1e6,
         }
         _log(
@@ -1179,7 +1211,8 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
     for res in results:
         add("")
         add(
-            f"== {res['processes']} server process(es): {res['database']}; "
+            f"== {res['processes']} server process(es), fast fan-out {res['fanout']}: "
+            f"{res['database']}; "
             f"Socket.IO message queue: {res['queue']}"
         )
         if res["pinned"]:
@@ -1187,6 +1220,10 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
         add(f"   machine busy before measuring: {res['busy_before'] * 100:.0f} % of its CPUs")
         mem = res.get("memory")
         if mem:
+            add(
+                f"   idle: the servers use {mem['idle_server_cores']:.3f} cores with "
+                f"{mem['connections']} sockets connected and nothing posted"
+            )
             before = "+".join(str(v // 1024) for v in mem["rss_before_kb"])
             after = "+".join(str(v // 1024) for v in mem["rss_after_kb"])
             add(
@@ -1232,10 +1269,24 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
         for row in rows:
             add(
                 f"   cost, {row['kind']} {row['readers']}: servers "
-                f"{row['server_ms_per_comment']:.1f} ms CPU per comment, clients "
+                f"{row['server_ms_per_comment']:.1f} ms CPU per comment, "
+                f"{row['server_ms_per_comment_net']:.1f} ms net of their idle cost "
+                f"({row['server_ms_per_comment_net'] * 1000 / row['readers']:.0f} µs per reader, "
+                f"the post included), clients "
                 f"{row['client_us_per_delivery']:.0f} µs; busiest client process "
                 f"{row['cpu']['client_max']:.2f} cores; readers that missed some "
                 f"{row['readers_short']}, sockets dropped {row['dropped']} {row['dropped_why']}"
+            )
+        latency = res.get("latency", [])
+        paced = [row for row in latency if row["interval_ms"] == latency[0]["interval_ms"]]
+        paced.sort(key=lambda row: row["readers"])
+        if len(paced) >= 2 and paced[-1]["readers"] > paced[0]["readers"]:
+            low, high = paced[0], paced[-1]
+            slope = (high["server_ms_per_comment_net"] - low["server_ms_per_comment_net"]) * 1000
+            add(
+                f"   fan-out cost: {slope / (high['readers'] - low['readers']):.1f} µs of server "
+                f"CPU per reader per comment (between {low['readers']} and {high['readers']} "
+                "readers, one comment at a time)"
             )
         for row in res.get("latency", []):
             if row["readers"] >= 1000:
@@ -1267,6 +1318,13 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
         )
     )
     return "\n".join(out)
+
+
+def _fanouts(text: str) -> list[str]:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values or any(v not in {"on", "off"} for v in values):
+        raise SystemExit(f"--fast-fanout: on, off or both (got {text!r})")
+    return values
 
 
 def _ints(text: str) -> list[int]:
@@ -1309,6 +1367,11 @@ def main() -> int:
         help="py-spy server A and a client process during the largest latency run, and "
         "server A during the sustained run",
     )
+    parser.add_argument(
+        "--fast-fanout",
+        default="on",
+        help="SOCKETIO_FAST_FANOUT of the servers: on, off, or off,on to A/B them in one sitting",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
 
@@ -1332,9 +1395,10 @@ def main() -> int:
             profile=args.profile,
             workdir=Path(tmp),
         )
-        for processes in _ints(args.processes):
+        runs = [(p, f) for f in _fanouts(args.fast_fanout) for p in _ints(args.processes)]
+        for processes, fanout in runs:
             try:
-                results.append(run_deployment(processes, settings, ctx))
+                results.append(run_deployment(processes, settings, ctx, fanout))
             except Exception:
                 for log in sorted(Path(tmp).glob("serve-*.log")):
                     print(f"--- {log.name} (last lines)", file=sys.stderr)

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from handbook.config import Config
+from handbook.config import Config, _bool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +74,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         # A comment is at most 5,000 characters (< 20 KB in UTF-8); refuse anything far larger.
         max_http_buffer_size=64 * 1024,
     )
+    from handbook import fanout
+
+    # Room broadcasts framed once and written at once to websocket readers (issue #5).
+    fanout.install(extensions.socketio.server, enabled=app.config["SOCKETIO_FAST_FANOUT"])
 
     from handbook import cli, errors, maintenance, offline, pages  # noqa: F401 - maintenance: jobs
     from handbook.accounts import routes as accounts_routes
@@ -114,6 +118,7 @@ def _fill_instance_defaults(app: Flask) -> None:
     storage = app.config["REDIS_URL"] or "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     app.config.setdefault("SOCKETIO_ASYNC_MODE", _async_mode())
+    app.config.setdefault("SOCKETIO_FAST_FANOUT", _bool("SOCKETIO_FAST_FANOUT", True))
 
 
 def _queue_channel(app: Flask) -> str:
