@@ -66,20 +66,29 @@ RESOLUTION = [
 
 REPORT_TITLE = "BÁO CÁO KẾT QUẢ THỰC HIỆN NHIỆM VỤ THÁNG 11/2026"
 REPORT = [
-    ("1. Công tác xây dựng Đảng", [
-        "Chi bộ duy trì sinh hoạt định kỳ vào ngày 05 hằng tháng. Tỷ lệ đảng viên dự sinh hoạt "
-        "bình quân đạt 87%; 2 đảng viên vắng có lý do vì đi làm ăn xa.",
-        "Chi bộ giới thiệu 1 quần chúng ưu tú để Đảng ủy xã xem xét kết nạp.",
-    ]),
-    ("2. Phát triển kinh tế – xã hội", [
-        "Diện tích lúa vụ mùa 42,5 ha, năng suất ước đạt 5,2 tấn/ha. Thôn làm mới 1,2 km "
-        "đường bê tông nông thôn theo chương trình nông thôn mới (NTM).",
-        "Tổ hợp tác trồng chè thu nhập bình quân 3,5 triệu đồng/hộ/tháng.",
-    ]),
-    ("3. Chuyển đổi số", [
-        "Chuyển đổi số (CĐS) được triển khai ở cả 64 hộ. Tổ công nghệ số cộng đồng hỗ trợ bà "
-        "con dùng dịch vụ công trực tuyến; CĐS giúp giảm thời gian đi lại lên xã.",
-    ]),
+    (
+        "1. Công tác xây dựng Đảng",
+        [
+            "Chi bộ duy trì sinh hoạt định kỳ vào ngày 05 hằng tháng. Tỷ lệ đảng viên dự sinh hoạt "
+            "bình quân đạt 87%; 2 đảng viên vắng có lý do vì đi làm ăn xa.",
+            "Chi bộ giới thiệu 1 quần chúng ưu tú để Đảng ủy xã xem xét kết nạp.",
+        ],
+    ),
+    (
+        "2. Phát triển kinh tế – xã hội",
+        [
+            "Diện tích lúa vụ mùa 42,5 ha, năng suất ước đạt 5,2 tấn/ha. Thôn làm mới 1,2 km "
+            "đường bê tông nông thôn theo chương trình nông thôn mới (NTM).",
+            "Tổ hợp tác trồng chè thu nhập bình quân 3,5 triệu đồng/hộ/tháng.",
+        ],
+    ),
+    (
+        "3. Chuyển đổi số",
+        [
+            "Chuyển đổi số (CĐS) được triển khai ở cả 64 hộ. Tổ công nghệ số cộng đồng hỗ trợ bà "
+            "con dùng dịch vụ công trực tuyến; CĐS giúp giảm thời gian đi lại lên xã.",
+        ],
+    ),
 ]
 
 NOTICE = [
