@@ -3,6 +3,8 @@ readers only, position kept per member, "đã nghe" after 90 % actually played."
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import miniaudio
@@ -212,6 +214,7 @@ def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
 def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
     """The hourly job drops the least recently used sentences past TTS_CACHE_MAX_MB, and early
     parts left by a document deleted mid-way; what remains still serves the next reading."""
+    from handbook.audio import jobs
     from handbook.audio.jobs import prune_speech_cache
 
     app = make_app(AUDIO_AUTO=True, TTS_ENGINE="espeak", TTS_CACHE_MAX_MB=0.02)
@@ -220,8 +223,11 @@ def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
         login(client, tree.secretary_b1)
         _published_document(client, tree.b1, text=LONG)
         cache = Path(app.instance_path) / "tts-cache"
-        orphan = Path(app.instance_path) / "audio-work" / "999.early.mp3"
+        orphan = jobs.early_path(999)
         orphan.write_bytes(b"\xff\xf3" * 100)
+        recent = jobs.early_path(998)  # being written by a job that has not recorded it yet
+        recent.write_bytes(b"\xff\xf3" * 100)
+        os.utime(orphan, (time.time() - 7200, time.time() - 7200))
 
         def stored() -> int:
             return sum(p.stat().st_size for p in cache.glob("??/*.chunk"))
@@ -231,7 +237,7 @@ def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
         freed = prune_speech_cache()
         assert stored() <= 0.02 * 1024 * 1024
         assert freed == before - stored() + 200
-        assert not orphan.exists()
+        assert not orphan.exists() and recent.exists()
         assert prune_speech_cache() == 0  # nothing more to do
 
 

@@ -120,6 +120,6 @@ def test_reading_aloud_resumes_after_a_server_kill(tmp_path: Path) -> None:
         heard = miniaudio.decode(data, nchannels=1, sample_rate=22050)
         assert abs(heard.duration - track.duration) < 0.2
         assert len(track.timings["sentences"]) == total
-    work = instance / "audio-work"
-    assert sorted(p.name for p in work.iterdir()) == []  # no half file, no stale early part
+    for folder in (instance / "audio-work", instance / "blobs" / "audio-early"):
+        assert sorted(p.name for p in folder.iterdir()) == []  # no half file, no early part
     app.extensions["handbook.engine"].dispose()

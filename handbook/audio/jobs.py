@@ -4,7 +4,7 @@ Claimed like extraction (``handbook.claims``): a crash or restart leaves the job
 up again, and chunks already spoken are in the cache, so it resumes rather than starts over.
 The MP3 is written aside and stored whole: never a half file. While a document's first track is
 made, its beginning is already playable: the pipeline hands out early parts (prefixes of the
-same stream), kept beside the work file, so a member can listen seconds after publishing.
+same stream), kept with the stored audio, so a member can listen seconds after publishing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from flask import current_app
 from handbook import claims, db
 from handbook.audio.models import AudioStatus, AudioTrack
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
-from handbook.documents.storage import audio_store
+from handbook.documents.storage import audio_store, shared_root
 from handbook.jobs import job, on_recover, periodic
 from handbook.realtime import document_room, push
 
@@ -53,7 +53,8 @@ def track_payload(track: AudioTrack) -> dict[str, object]:
 
 
 def early_path(track_id: int) -> Path:
-    return Path(current_app.instance_path) / "audio-work" / f"{track_id}.early.mp3"
+    """The part heard so far: with the stored audio, since every server process serves it."""
+    return shared_root() / "audio-early" / f"{track_id}.mp3"
 
 
 def queue_audio(document: Document, *, engine: str | None = None) -> AudioTrack:
@@ -98,8 +99,10 @@ def synthesize_audio(track_id: int) -> None:
     instance = Path(current_app.instance_path)
     out_path = instance / "audio-work" / f"{track_id}.mp3"
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out_path.parent.glob(f".{track_id}.*.tmp"):  # a killed run's; the claim is ours
-        stale.unlink(missing_ok=True)
+    early_path(track_id).parent.mkdir(parents=True, exist_ok=True)
+    for folder in (out_path.parent, early_path(track_id).parent):  # a killed run's temp files
+        for stale in folder.glob(f".{track_id}.*.tmp"):  # (the claim is ours now)
+            stale.unlink(missing_ok=True)
     last = {"percent": -1, "at": 0.0}
 
     def progress(done: int, total: int) -> None:
@@ -159,8 +162,8 @@ def _report(track_id: int, **progress: int) -> None:
 
 
 def _keep_early(track_id: int, part: EarlyAudio) -> None:
-    """Copy the part heard so far beside the work file (atomically: a reader gets the old part
-    or the new one, never a torn one), then let the readers' players pick it up."""
+    """Copy the part heard so far to where every server process serves it (atomically: a
+    reader gets the old part or the new one, never a torn one), then tell the readers."""
     from tts.atomic import AtomicWriter
 
     target = early_path(track_id)
@@ -215,9 +218,10 @@ def prune_speech_cache() -> int:
     limit = int(current_app.config["TTS_CACHE_MAX_MB"] * 1024 * 1024)
     freed = ChunkCache(instance / "tts-cache").prune(limit)
     live = set(db.session.scalars(sa.select(AudioTrack.id).where(AudioTrack.early_size > 0)).all())
-    for path in (instance / "audio-work").glob("*.early.mp3"):
+    old = time.time() - 3600  # a part being written right now is not recorded yet
+    for path in early_path(0).parent.glob("*.mp3"):
         with contextlib.suppress(OSError, ValueError):
-            if int(path.name.split(".")[0]) not in live:
+            if int(path.stem) not in live and path.stat().st_mtime < old:
                 size = path.stat().st_size
                 path.unlink()
                 freed += size

@@ -47,8 +47,8 @@ class AudioTrack(Base):
     #: Sentences spoken so far, of how many: the live progress shown to readers.
     sentences_done: so.Mapped[int] = so.mapped_column(default=0)
     sentences_total: so.Mapped[int] = so.mapped_column(default=0)
-    #: While a first track is made: the part heard so far (``instance/audio-work/<id>.early.mp3``,
-    #: a prefix of the final stream) and its timing map; cleared once the whole file is stored.
+    #: While a first track is made: the part heard so far (``jobs.early_path``, a prefix of the
+    #: final stream) and its timing map; cleared once the whole file is stored.
     early_size: so.Mapped[int] = so.mapped_column(default=0)
     early_duration: so.Mapped[float] = so.mapped_column(default=0.0)
     early_timings: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)

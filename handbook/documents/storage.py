@@ -23,6 +23,13 @@ def blob_store() -> FileSystemBlobStore:
 AUDIO_MAX_SIZE = 2 * 1024**3
 
 
+def shared_root() -> Path:
+    """Where files every server process must see are kept (``DOCS_STORE_ROOT`` when several
+    machines serve: it must then be shared storage)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return Path(app.config["DOCS_STORE_ROOT"] or Path(app.instance_path) / "blobs")
+
+
 def audio_store() -> FileSystemBlobStore:
     """MP3s of documents read aloud: uploads' size limit does not fit them."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
