@@ -4,23 +4,14 @@ paragraph to paragraph, and after a reload the page offers to continue where the
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import create_meeting
+from tests.browser.helpers import poll as _poll
 from tests.browser.test_sign_in import sign_in
-
-
-def _poll(page: Any, script: str, timeout: float = 30.0) -> Any:
-    """Poll from Python: the pages' CSP (no eval) forbids Playwright's in-page polling."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script)
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_the_highlight_follows_the_voice_and_the_place_is_kept(
@@ -73,15 +64,14 @@ def test_a_long_document_plays_before_its_audio_is_finished(
     page = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
     page.set_default_timeout(20_000)
     sign_in(page, live_server, "0912000011")
-    page.goto(f"{live_server}/")
-    page.get_by_role("link", name="Sinh hoạt", exact=True).click()
-    page.get_by_role("link", name="Tạo buổi sinh hoạt").click()
-    page.get_by_label("Tên buổi sinh hoạt").fill("Sinh hoạt thường kỳ tháng 1")
-    page.get_by_label("Ngày", exact=True).fill("2099-01-05")
-    page.get_by_label("Giờ", exact=True).fill("19:30")
-    page.get_by_label("Địa điểm").fill("Nhà văn hóa thôn")
-    page.get_by_label("Chương trình (mỗi nội dung một dòng)").fill("Báo cáo tình hình")
-    page.get_by_role("button", name="Tạo buổi sinh hoạt").click()
+    create_meeting(
+        page,
+        live_server,
+        title="Sinh hoạt thường kỳ tháng 1",
+        day="2099-01-05",
+        place="Nhà văn hóa thôn",
+        agenda="Báo cáo tình hình",
+    )
     text = tmp_path / "bao-cao-dai.txt"
     text.write_text(LONG_TEXT, encoding="utf-8")
     page.locator("#files").set_input_files(str(text))

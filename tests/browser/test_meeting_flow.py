@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from handbook.demo import DOCUMENTS_DIR
+from tests.browser.helpers import create_meeting
 from tests.browser.test_sign_in import PHONE_WIDTH, sign_in
 
 FILES = [
@@ -42,17 +43,14 @@ def test_secretary_publishes_and_member_reads(
     assert member.evaluate("() => window.io !== undefined")
 
     sign_in(secretary, live_server, "0912000011")
-    secretary.goto(f"{live_server}/")
-    secretary.get_by_role("link", name="Sinh hoạt", exact=True).click()
-    secretary.get_by_role("link", name="Tạo buổi sinh hoạt").click()
-    secretary.get_by_label("Tên buổi sinh hoạt").fill("Sinh hoạt chuyên đề tháng 12")
-    secretary.get_by_label("Ngày", exact=True).fill("2099-12-05")
-    secretary.get_by_label("Giờ", exact=True).fill("19:30")
-    secretary.get_by_label("Địa điểm").fill("Nhà văn hóa thôn Khuổi Luông")
-    secretary.get_by_label("Chương trình (mỗi nội dung một dòng)").fill(
-        "Báo cáo tháng 11\nThảo luận dự thảo nghị quyết"
+    create_meeting(
+        secretary,
+        live_server,
+        title="Sinh hoạt chuyên đề tháng 12",
+        day="2099-12-05",
+        place="Nhà văn hóa thôn Khuổi Luông",
+        agenda="Báo cáo tháng 11\nThảo luận dự thảo nghị quyết",
     )
-    secretary.get_by_role("button", name="Tạo buổi sinh hoạt").click()
     expect(secretary.get_by_role("heading", level=1)).to_have_text("Sinh hoạt chuyên đề tháng 12")
 
     # Three files at once, each with its own progress; the page reloads when they are read.

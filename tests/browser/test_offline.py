@@ -5,29 +5,19 @@ reach service workers). Signing out deletes everything kept."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import poll as _poll
 from tests.browser.test_sign_in import sign_in
 from tests.live import run_live_server
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
 DOCUMENT = "Báo cáo kết quả thực hiện nhiệm vụ tháng 11"
 KEPT_PAGES = "() => caches.open('handbook-pages').then(c => c.keys()).then(k => k.length)"
-
-
-def _poll(page: Any, script: str, timeout: float = 30.0) -> Any:
-    """Poll from Python: the pages' CSP (no eval) forbids Playwright's in-page polling."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(script)
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def _controlled(page: Any) -> None:
@@ -95,7 +85,8 @@ def test_signing_out_deletes_what_was_kept(browser: Any, live_server: str) -> No
     sign_in(page, live_server, "0912000004")
     _controlled(page)
     _open_document(page, live_server)
-    assert _poll(page, KEPT_PAGES) >= 2  # the home page, the meeting, the document
+    # The home page, the meeting, the document: kept as they arrive, a moment after showing.
+    assert _poll(page, f"() => ({KEPT_PAGES})().then(n => n >= 2)")
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
     assert _poll(page, f"() => ({KEPT_PAGES})().then(n => n === 0)")

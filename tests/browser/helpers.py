@@ -1,0 +1,30 @@
+"""What several browser tests do the same way."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def poll(page: Any, script: str, timeout: float = 30.0) -> Any:
+    """Evaluate ``script`` until it is truthy (or time runs out) and return its last value.
+    From Python: the pages' CSP (no eval) forbids Playwright's in-page polling."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script)
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def create_meeting(page: Any, base: str, *, title: str, day: str, place: str, agenda: str) -> None:
+    """As a signed-in secretary: a new meeting of their branch, through the form."""
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="Sinh hoạt", exact=True).click()
+    page.get_by_role("link", name="Tạo buổi sinh hoạt").click()
+    page.get_by_label("Tên buổi sinh hoạt").fill(title)
+    page.get_by_label("Ngày", exact=True).fill(day)
+    page.get_by_label("Giờ", exact=True).fill("19:30")
+    page.get_by_label("Địa điểm").fill(place)
+    page.get_by_label("Chương trình (mỗi nội dung một dòng)").fill(agenda)
+    page.get_by_role("button", name="Tạo buổi sinh hoạt").click()
