@@ -101,13 +101,20 @@ class Api:
         with self.opener.open(request, timeout=120) as response:
             return json.loads(response.read())
 
-    def meeting(self, title: str) -> int:
-        branch = next(
-            m["organization"]["id"] for m in self.me["memberships"] if m["role"] == "secretary"
+    @property
+    def branch(self) -> int:
+        return int(
+            next(
+                m["organization"]["id"] for m in self.me["memberships"] if m["role"] == "secretary"
+            )
         )
+
+    def meeting(self, title: str) -> int:
         body = {"title": title, "starts_at": "2099-12-05T19:30:00+07:00", "agenda": ["Báo cáo"]}
         return int(
-            self.post(f"/api/v1/organizations/{branch}/meetings", json.dumps(body).encode())["id"]
+            self.post(f"/api/v1/organizations/{self.branch}/meetings", json.dumps(body).encode())[
+                "id"
+            ]
         )
 
     def publish(self, meeting: int) -> None:
@@ -149,6 +156,17 @@ def playable_seconds(api: Api, info: dict[str, Any]) -> float:
     """Fetch the MP3 a member would get and decode it: it must really play."""
     data = api.raw(info["url"])
     return float(miniaudio.decode(data, nchannels=1, sample_rate=22050).duration)
+
+
+DONE = ("ready", "failed")
+
+
+def settle(secretary: Api) -> None:
+    """Let the server read the demo's own documents aloud first: runs start on an idle server."""
+    meetings = secretary.get(f"/api/v1/organizations/{secretary.branch}/meetings")["meetings"]
+    for meeting in meetings:
+        for document in secretary.get(f"/api/v1/meetings/{meeting['id']}")["documents"]:
+            wait_for(lambda d=document["id"]: audio(secretary, d).get("status") in DONE)
 
 
 def published_at_once(secretary: Api, member: Api, pages: int, seed: int) -> dict[str, float]:
@@ -195,7 +213,7 @@ def main() -> None:
 
     with demo_server(TTS_ENGINE="espeak") as base:
         secretary, member = Api(base, SECRETARY), Api(base, MEMBER)
-        time.sleep(30)  # let the server's workers read the demo documents aloud first
+        settle(secretary)
         at_once = [
             published_at_once(secretary, member, args.pages, seed=100 + n) for n in range(args.runs)
         ]

@@ -47,17 +47,7 @@ def run_live_server(
         LOGIN_RATE_LIMIT="300 per minute",
     )
 
-    demo = subprocess.run(
-        [sys.executable, "-m", "handbook", "demo"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if demo.returncode != 0:
-        pytest.fail(f"`handbook demo` failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
+    run_demo(env)
 
     log_path = artifacts_dir / f"{name}.log"
     base_url = f"http://127.0.0.1:{port}"
@@ -74,7 +64,7 @@ def run_live_server(
             _wait_until_up(server, f"{base_url}/login", log_path)
             yield base_url
         finally:
-            _stop(server)
+            stop(server)
 
 
 def _wait_until_up(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
@@ -94,19 +84,35 @@ def _wait_until_up(server: subprocess.Popen[bytes], url: str, log_path: Path) ->
         except (urllib.error.URLError, OSError) as exc:
             last_error = exc
         time.sleep(0.2)
-    _stop(server)
+    stop(server)
     pytest.fail(
         f"the server did not answer {url} within {SERVER_START_TIMEOUT:.0f} s "
         f"(last: {last_error}):\n" + log_path.read_text(errors="replace")
     )
 
 
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
+def run_demo(env: dict[str, str], timeout: float = 180) -> None:
+    """``python -m handbook demo`` in the environment a test's server will use."""
+    demo = subprocess.run(
+        [sys.executable, "-m", "handbook", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if demo.returncode != 0:
+        pytest.fail(f"`handbook demo` failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """``sig`` (SIGTERM, as a service manager would), then SIGKILL if it does not go."""
+    if process.poll() is not None:
         return
-    server.send_signal(signal.SIGTERM)
+    process.send_signal(sig)
     try:
-        server.wait(timeout=10)
+        process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
+        process.kill()
+        process.wait(timeout=10)

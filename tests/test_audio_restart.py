@@ -23,7 +23,8 @@ from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from handbook.timeutil import utcnow
-from tests.test_restart import ROOT, _wait, embedded_env, stop
+from tests.live import ROOT, stop
+from tests.test_restart import _wait, embedded_env
 
 TEXT = "\n\n".join(
     f"Mục {n}. Ngày {n % 28 + 1}/{n % 12 + 1}/2026, Chi bộ thôn Nà Phìa họp bàn việc trồng "

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import ROOT, free_port
-from tests.test_scale_out import Reader, _document_id, _session, _stop, _wait_http
+from tests.live import ROOT, free_port, run_demo, stop
+from tests.test_scale_out import Reader, _document_id, _session, _wait_http
 
 pytestmark = pytest.mark.timeout(300)
 COMMENTS = 40
@@ -43,13 +43,7 @@ def test_acked_comments_survive_a_kill_and_resends_store_once(tmp_path: Path) ->
     }
     for key in ("DATABASE_URL", "REDIS_URL", "DOCS_STORE_ROOT"):
         env.pop(key, None)
-    subprocess.run(
-        [sys.executable, "-m", "handbook", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run_demo(env)
     base = f"http://127.0.0.1:{port}"
     with (tmp_path / "server.log").open("wb") as log:
         server = _serve(env, log)
@@ -98,7 +92,7 @@ def test_acked_comments_survive_a_kill_and_resends_store_once(tmp_path: Path) ->
             again.client.disconnect()
             stored = session.get(f"{base}/api/v1/documents/{document}/comments", timeout=30).json()
         finally:
-            _stop(server)
+            stop(server)
     bodies = [c["body"] for c in stored["comments"]]
     assert len(bodies) == COMMENTS == len(set(bodies))
     assert set(acked.values()) <= {c["id"] for c in stored["comments"]}

@@ -29,8 +29,8 @@ import requests
 import socketio
 import websocket
 
-from tests.live import ROOT, free_port
-from tests.test_scale_out import Reader, _document_id, _session, _stop, _wait_http
+from tests.live import ROOT, free_port, run_demo, stop
+from tests.test_scale_out import Reader, _document_id, _session, _wait_http
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -63,14 +63,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         COMMENT_RATE_LIMIT="100000 per minute",
         SOCKETIO_FAST_FANOUT="1" if request.param == "on" else "0",
     )
-    subprocess.run(
-        [sys.executable, "-m", "handbook", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    run_demo(env)
     log_path = work / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -86,7 +79,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             sessions = [_session(base, login) for login in READERS]
             yield Server(request.param, base, sessions, _document_id(base, sessions[0]), log_path)
         finally:
-            _stop(process)
+            stop(process)
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,8 +23,8 @@ from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from handbook.timeutil import utcnow
+from tests.live import ROOT, free_port, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PAGES = 6
 
@@ -46,12 +45,6 @@ def _scanned_pdf(pages: int) -> bytes:
     return buffer.getvalue()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _status(db_path: Path) -> tuple[str, str | None, int]:
     with sqlite3.connect(db_path, timeout=30) as conn:
         row = conn.execute("SELECT status, claimed_by, page_count FROM documents").fetchone()
@@ -63,22 +56,13 @@ def embedded_env(instance: Path, **settings: str) -> dict[str, str]:
     env = {
         **os.environ,
         "HANDBOOK_INSTANCE": str(instance),
-        "PORT": str(_free_port()),
+        "PORT": str(free_port()),
         "LOG_LEVEL": "WARNING",
         **settings,
     }
     for key in ("DATABASE_URL", "REDIS_URL"):
         env.pop(key, None)
     return env
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM, as a service manager would; SIGKILL if it does not go."""
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
 
 
 def _wait(predicate, timeout: float, what: str, server: subprocess.Popen) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 
 from handbook.demo import DEMO_PASSWORD
 from tests.conftest import PG_URL
-from tests.live import ROOT, free_port
+from tests.live import ROOT, free_port, run_demo, stop
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -57,16 +56,6 @@ def _redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
         time.sleep(0.1)
     server.kill()
     pytest.fail("redis-server did not start")
-
-
-def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -109,13 +98,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
         # Every process must see the same files: one blob store, shared.
         "DOCS_STORE_ROOT": str(work / "blobs"),
     }
-    subprocess.run(
-        [sys.executable, "-m", "handbook", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run_demo(env)
     ports = [free_port(), free_port()]
     servers = []
     logs = []
@@ -149,10 +132,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
         yield state
     finally:
         for server in servers:
-            _stop(server)
+            stop(server)
         for log in logs:
             log.close()
-        _stop(state["redis"])  # the test may have replaced it with a restarted one
+        stop(state["redis"])  # the test may have replaced it with a restarted one
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
@@ -234,7 +217,7 @@ def test_a_comment_crosses_processes_and_survives_a_redis_outage(cluster) -> Non
         assert [c["id"] for c in reader.heard] == [first["comment"]["id"]]
 
         # Redis goes away for 30 seconds; the database does not.
-        _stop(cluster["redis"])
+        stop(cluster["redis"])
         time.sleep(2)
         during = poster.post(document, "Gửi khi Redis ngừng")
         assert during["ok"]  # stored and acked: the queue is not the source of truth

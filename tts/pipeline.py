@@ -27,7 +27,15 @@ from tts.cache import ChunkCache
 from tts.engines import Engine, voice_label
 from tts.legacy import looks_legacy
 from tts.normalize import normalize_line
-from tts.result import AudioResult, Chapter, EarlyAudio, PipelineError, Section, Timing
+from tts.result import (
+    AudioResult,
+    Chapter,
+    EarlyAudio,
+    PipelineError,
+    Section,
+    Timing,
+    timing_map,
+)
 from tts.segment import split
 from tts.voices import RetryPolicy, Spoken, Voices
 
@@ -232,20 +240,13 @@ class _Assembly:
         if not sentences:
             return None
         heard = {t.paragraph for t in sentences}
-        partial = AudioResult(
-            duration=duration,
-            engine="",
-            voice="",
-            fell_back=False,
-            sentences=sentences,
-            paragraphs={n: t for n, t in self.paragraphs.items() if n in heard},
-            chapters=[c for c in self.chapters if c.start < duration],
-            size=size,
+        timings = timing_map(
+            duration,
+            sentences,
+            {n: t for n, t in self.paragraphs.items() if n in heard},
+            [c for c in self.chapters if c.start < duration],
         )
-        timings = partial.to_dict()
-        for key in ("engine", "voice", "fell_back", "warnings", "engines"):
-            timings.pop(key)
-        return EarlyAudio(self.out.temp_path, size, duration, timings, done, total)
+        return EarlyAudio(self.out.temp_path, size, duration, timings | {"size": size}, done, total)
 
     def finish(self, voices: Voices, warnings: list[str], title: str | None) -> AudioResult:
         """Flush the encoder, tag the chapters, and report."""

@@ -64,13 +64,27 @@ class AudioResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: times rounded to milliseconds, paragraph numbers as string keys."""
         data = asdict(self)
-        data["duration"] = round(self.duration, 3)
-        data["paragraphs"] = {str(n): round(t, 3) for n, t in self.paragraphs.items()}
-        for timing in data["sentences"]:
-            timing["start"], timing["end"] = round(timing["start"], 3), round(timing["end"], 3)
-        for chapter in data["chapters"]:
-            chapter["start"] = round(chapter["start"], 3)
+        data.update(timing_map(self.duration, self.sentences, self.paragraphs, self.chapters))
         return data
+
+
+def timing_map(
+    duration: float,
+    sentences: list[Timing],
+    paragraphs: dict[int, float],
+    chapters: list[Chapter],
+) -> dict[str, Any]:
+    """Where each sentence, paragraph and chapter is heard, JSON-ready: times rounded to
+    milliseconds, paragraph numbers as string keys."""
+    timings = [asdict(t) for t in sentences]
+    for timing in timings:
+        timing["start"], timing["end"] = round(timing["start"], 3), round(timing["end"], 3)
+    return {
+        "duration": round(duration, 3),
+        "sentences": timings,
+        "paragraphs": {str(n): round(t, 3) for n, t in paragraphs.items()},
+        "chapters": [{"title": c.title, "start": round(c.start, 3)} for c in chapters],
+    }
 
 
 @dataclass(frozen=True, slots=True)

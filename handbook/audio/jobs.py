@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -153,8 +153,8 @@ def synthesize_audio(track_id: int) -> None:
     push("audio.status", track_payload(track), to=document_room(track.document_id))
 
 
-def _report(track_id: int, **progress: int) -> None:
-    """Renew the claim with the progress made, and tell the document's readers."""
+def _report(track_id: int, **progress: Any) -> None:
+    """Record the progress made (renewing the claim), and tell the document's readers."""
     claims.renew(AudioTrack, track_id, **progress)
     track = db.session.get(AudioTrack, track_id, populate_existing=True)
     if track is not None:
@@ -176,13 +176,14 @@ def _keep_early(track_id: int, part: EarlyAudio) -> None:
             out.write(block)
             remaining -= len(block)
         out.commit()
-    track = db.session.get(AudioTrack, track_id)
-    if track is None:
-        return
-    track.early_size, track.early_duration = part.size, part.duration
-    track.early_timings = part.timings
-    db.session.commit()
-    _report(track_id, sentences_done=part.done, sentences_total=part.total)
+    _report(
+        track_id,
+        early_size=part.size,
+        early_duration=part.duration,
+        early_timings=part.timings,
+        sentences_done=part.done,
+        sentences_total=part.total,
+    )
 
 
 def _fail(track_id: int, message: str) -> None:

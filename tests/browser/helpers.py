@@ -28,3 +28,13 @@ def create_meeting(page: Any, base: str, *, title: str, day: str, place: str, ag
     page.get_by_label("Địa điểm").fill(place)
     page.get_by_label("Chương trình (mỗi nội dung một dòng)").fill(agenda)
     page.get_by_role("button", name="Tạo buổi sinh hoạt").click()
+
+
+def phone_page(browser: Any) -> Any:
+    """A new browser session (its own cookies and storage) on a cheap phone's screen, in
+    Vietnamese; ``page.context`` closes it."""
+    from tests.browser.conftest import PHONE_VIEWPORT
+
+    page = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
+    page.set_default_timeout(20_000)
+    return page

@@ -11,9 +11,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import phone_page
 from tests.browser.test_sign_in import sign_in
-
-PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
 
 
 def _wait_for(page: Any, script: str, timeout: float = 20.0) -> None:
@@ -37,12 +36,10 @@ def test_members_discuss_live_and_nothing_is_lost(
 ) -> None:
     people = {}
     for login in ("0912000002", "0912000004", "0912000001"):
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+        page = phone_page(browser)
         sign_in(page, live_server, login)
         _open_resolution(page, live_server)
-        people[login] = (context, page)
+        people[login] = (page.context, page)
     mai, hoa, thang = (people[k][1] for k in ("0912000002", "0912000004", "0912000001"))
 
     # Hoa is in the middle of writing her own comment.

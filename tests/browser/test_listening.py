@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import create_meeting
+from tests.browser.helpers import create_meeting, phone_page
 from tests.browser.helpers import poll as _poll
 from tests.browser.test_sign_in import sign_in
 
@@ -61,8 +61,7 @@ def test_a_long_document_plays_before_its_audio_is_finished(
 ) -> None:
     """Seconds after a long document is read, its beginning plays; the page learns live when
     the whole track is ready and moves to it at the same place."""
-    page = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
-    page.set_default_timeout(20_000)
+    page = phone_page(browser)
     sign_in(page, live_server, "0912000011")
     create_meeting(
         page,

@@ -12,7 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from handbook.demo import DOCUMENTS_DIR
-from tests.browser.helpers import create_meeting
+from tests.browser.helpers import create_meeting, phone_page
 from tests.browser.test_sign_in import PHONE_WIDTH, sign_in
 
 FILES = [
@@ -31,11 +31,7 @@ EXPECTED = {
 def test_secretary_publishes_and_member_reads(
     browser: Any, live_server: str, artifacts_dir: Path
 ) -> None:
-    phone = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
-    secretary = browser.new_context(**phone).new_page()
-    member = browser.new_context(**phone).new_page()
-    for p in (secretary, member):
-        p.set_default_timeout(20_000)
+    secretary, member = phone_page(browser), phone_page(browser)
 
     # The member has the app open on the home page (socket connected).
     sign_in(member, live_server, "0912000012")

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import phone_page
 from tests.browser.helpers import poll as _poll
 from tests.browser.test_sign_in import sign_in
 from tests.live import run_live_server
 
-PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
 DOCUMENT = "Báo cáo kết quả thực hiện nhiệm vụ tháng 11"
 KEPT_PAGES = "() => caches.open('handbook-pages').then(c => c.keys()).then(k => k.length)"
 
@@ -45,9 +45,7 @@ def test_what_was_opened_works_without_network(
     browser: Any, own_server: Any, artifacts_dir: Path
 ) -> None:
     base, stop_server = own_server
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = phone_page(browser)
     sign_in(page, base, "0912000003")
     _controlled(page)
     _open_document(page, base)
@@ -75,13 +73,11 @@ def test_what_was_opened_works_without_network(
     page.get_by_role("link", name=DOCUMENT).click()
     expect(page.locator("article.reader")).to_contain_text("Công tác xây dựng Đảng")
     page.screenshot(path=artifacts_dir / "member-offline-list-360.png")
-    context.close()
+    page.context.close()
 
 
 def test_signing_out_deletes_what_was_kept(browser: Any, live_server: str) -> None:
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = phone_page(browser)
     sign_in(page, live_server, "0912000004")
     _controlled(page)
     _open_document(page, live_server)
@@ -90,4 +86,4 @@ def test_signing_out_deletes_what_was_kept(browser: Any, live_server: str) -> No
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
     assert _poll(page, f"() => ({KEPT_PAGES})().then(n => n === 0)")
-    context.close()
+    page.context.close()

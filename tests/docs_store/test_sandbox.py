@@ -134,9 +134,8 @@ def test_each_scanned_page_adds_its_allowance_to_the_time(tmp_path: Path) -> Non
     """The scan that times out above is read whole once each scanned page brings time of its
     own: a long scanned document is not refused for being long."""
     scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=16)
-    start = time.monotonic()
+    assert sandboxed_error(scans, timeout=2).code == "timeout"  # without it, too long
     document = extract_sandboxed(scans, "pdf", timeout=2, ocr_page_timeout=30)
-    assert time.monotonic() - start > 2  # it did need the allowance
     assert len(document.pages) == 16
     assert all(page.ocr and page.blocks for page in document.pages)
 
