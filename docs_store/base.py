@@ -6,11 +6,19 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from .errors import StorageError
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class Readable(Protocol):
+    """What ``save`` needs of its input, so that any binary stream will do (an open file,
+    ``BytesIO``, werkzeug's upload stream typed ``IO[bytes]``): ``read(size)`` bytes, ``b""``
+    at the end."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class BlobStore(ABC):
     max_size: int
 
     @abstractmethod
-    def save(self, stream: BinaryIO) -> BlobInfo:
+    def save(self, stream: Readable) -> BlobInfo:
         """Store the stream's content; return its id and size."""
 
     @abstractmethod

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import BlobInfo, BlobStore, check_sha256
+from .base import BlobInfo, BlobStore, Readable, check_sha256
 from .errors import BlobNotFound, StorageError, TooLarge
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class FileSystemBlobStore(BlobStore):
         sha256 = check_sha256(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def save(self, stream: BinaryIO) -> BlobInfo:
+    def save(self, stream: Readable) -> BlobInfo:
         """Stream to a temp file while hashing; move into place only when complete."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,7 @@ class FileSystemBlobStore(BlobStore):
         logger.info("stored blob %s (%s bytes)", digest, size)
         return BlobInfo(digest, size)
 
-    def _write(self, fd: int, stream: BinaryIO) -> tuple[str, int]:
+    def _write(self, fd: int, stream: Readable) -> tuple[str, int]:
         """Copy the stream into ``fd`` (closing it), enforcing max_size; fsync before return."""
         hasher = hashlib.sha256()
         size = 0

@@ -19,13 +19,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from docs_store.extract.legacy import looks_legacy
 from tts import audio
 from tts import result as msg
 from tts.abbreviations import builtin_abbreviations, learn_definitions
 from tts.atomic import AtomicWriter
 from tts.cache import ChunkCache
 from tts.engines import Engine, voice_label
-from tts.legacy import looks_legacy
 from tts.normalize import normalize_line
 from tts.result import (
     AudioResult,

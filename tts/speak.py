@@ -15,9 +15,9 @@ import re
 import sys
 from pathlib import Path
 
+from docs_store.extract.legacy import looks_legacy
 from tts.cache import ChunkCache
 from tts.engines import choose_engine, fallback_for, voice_label
-from tts.legacy import looks_legacy
 from tts.pipeline import AudioResult, PipelineError, Section, synthesize_document
 from tts.result import LEGACY, os_reason, vietnamese_number
 

@@ -13,6 +13,7 @@ import miniaudio
 from tts.audio import decode
 from tts.engines import EspeakEngine
 
+#: Where gTTS 2.5.4 sends its requests (``gtts/tts.py``, ``_prepare_requests``), tld "com".
 GTTS_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import responses
 
-from tests.tts.helpers import GTTS_URL
 from tts.audio import RATE, decode
 from tts.engines import (
     BadAudio,
@@ -97,7 +96,3 @@ def test_fallback_and_labels() -> None:
     assert fallback_for(GttsEngine()).name == "espeak"  # type: ignore[union-attr]
     assert fallback_for(EspeakEngine()) is None
     assert voice_label("gtts", "vi") == "giọng Google (gTTS), vi"
-
-
-def test_gtts_url_is_the_one_intercepted() -> None:
-    assert GttsEngine().url == GTTS_URL

@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.tts.helpers import pcm_of
-from tts.speak import read_sections
+import pytest
+import responses
+
+from tests.tts.helpers import GTTS_URL, batchexecute_body, pcm_of
+from tts.speak import main, read_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,3 +91,21 @@ def test_speech_modules_do_not_import_flask() -> None:
     code = "import sys, tts.pipeline, tts.speak, tts.engines; print('flask' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == b"False"
+
+
+def test_the_google_voice_through_gtts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], google_mp3: bytes
+) -> None:
+    """``--engine gtts`` in process, its HTTP answered with a real MP3: no fallback."""
+    source = tmp_path / "a.txt"
+    source.write_text("Chi bộ họp thường kỳ.\n\nĐồng chí Bí thư chủ trì.", encoding="utf-8")
+    out = tmp_path / "a.mp3"
+    argv = ["-i", str(source), "-o", str(out), "--engine", "gtts", "--cache", str(tmp_path / "c")]
+    with responses.RequestsMock() as mock:
+        mock.post(GTTS_URL, body=batchexecute_body(google_mp3))
+        assert main(argv) == 0
+        assert len(mock.calls) == 2  # one request a sentence
+    lines = capsys.readouterr().out.splitlines()
+    assert "Giọng đọc: giọng Google (gTTS), vi" in lines
+    assert not [line for line in lines if line.startswith("Lưu ý")]
+    assert pcm_of(out.read_bytes())[:2] == (1, 22050)

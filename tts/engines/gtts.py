@@ -1,91 +1,163 @@
-"""Google Translate's voice, as the gTTS library calls it: natural, online, 100 characters a call.
+"""Google Translate's voice through the gTTS library: natural, online, 100 characters a call.
 
-The request and the answer's format are those of gTTS 2.5.4 (``gtts/tts.py``: the
-``batchexecute`` RPC ``jQ1olc``). We call the endpoint with ``requests`` instead of importing
-gTTS because gTTS 2.5.4 pins ``click<8.2``, which would downgrade the click that Flask uses, and
-because we need its errors told apart (429, timeout, no network) to retry and fall back well.
+gTTS builds the request (the ``batchexecute`` RPC), sends it and takes the MP3 out of the
+answer; this module adds what the pipeline needs around it: every failure as one of the engine
+interface's errors, told apart (429 and its Retry-After, other HTTP errors, timeouts, no
+network, empty or broken audio), so that :class:`tts.voices.Voices` retries, backs off and
+falls back to espeak-ng.
+
+Text reaches Google as we give it. The pipeline has already normalised it and cut it into pieces
+of at most 100 characters (:func:`tts.segment.cut`), so gTTS's own pre-processors are off: they
+would drop the dot after "st", "dr", "mr"… even inside a word ("test." loses its full stop),
+add spaces after "?" and "!", and turn "Esq." into "Esquire". gTTS tokenizes only a text longer
+than 100 characters; its tokenizer is then :func:`tts.segment.cut` too, so such a text is split
+where the pipeline would split it (never inside a word), each part is one request, and the MP3s
+are joined: the timing map measures the decoded sound, so it stays exact.
+
+gTTS 2.5.4 sends without certificate checks (``verify=False``, for users behind intercepting
+proxies), so anyone on the path could swap the audio members hear for the Party's documents.
+``_VerifiedTTS`` keeps gTTS's request building (``_prepare_requests``, the RPC format) and its
+answer format, and only sends with checks on (the system's CA bundle, or ``REQUESTS_CA_BUNDLE``
+for a proxy's own CA): about twenty lines of ours instead of a protocol.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
-import threading
-import urllib.parse
+import string
+import urllib.request
+from collections.abc import Iterator
 
 import requests
+from gtts import gTTS, gTTSError
+from gtts.lang import tts_langs
+from gtts.tokenizer.symbols import ALL_PUNC
 
-from tts.engines.base import BadAudio, EngineRateLimited, EngineUnavailable
+from tts.engines.base import BadAudio, EngineError, EngineRateLimited, EngineUnavailable
+from tts.segment import cut
 
 __all__ = ["GttsEngine"]
 
-_RPC = "jQ1olc"
-_HEADERS = {
-    "Referer": "http://translate.google.com/",
-    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/47.0.2526.106 Safari/537.36",
-    "Content-Type": "application/x-www-form-urlencoded;charset=utf-8",
-}
-_AUDIO = re.compile(r'jQ1olc"\s*,\s*"\[\\"(.*)\\"]')  # gTTS's pattern, spaces allowed
 #: Below this speed gTTS's "slow" reading is used; the service has no other rates.
 SLOW_BELOW = 0.8
+#: What gTTS drops as "nothing to say" (then it refuses to send anything).
+_SILENT = ALL_PUNC + string.whitespace
+
+
+_AUDIO_ROW = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
+
+
+class _VerifiedTTS(gTTS):  # type: ignore[misc]  # gtts ships no type information
+    """gTTS, sending each request with TLS certificate checks on (see the module's notes)."""
+
+    def stream(self) -> Iterator[bytes]:
+        for prepared in self._prepare_requests():
+            response = None
+            try:
+                with requests.Session() as session:
+                    proxies = urllib.request.getproxies()
+                    settings = session.merge_environment_settings(
+                        prepared.url, proxies, None, None, None
+                    )
+                    response = session.send(prepared, timeout=self.timeout, **settings)
+                response.raise_for_status()
+            except requests.HTTPError:
+                raise gTTSError(tts=self, response=response) from None
+            except requests.RequestException as exc:
+                raise gTTSError(tts=self) from exc
+            yield from _audio_rows(self, response)
+
+
+def _audio_rows(request: gTTS, response: requests.Response) -> Iterator[bytes]:
+    """The MP3 pieces in a ``batchexecute`` answer, as gTTS itself reads them."""
+    for line in response.iter_lines(chunk_size=1024):
+        text = line.decode("utf-8")
+        if "jQ1olc" not in text:
+            continue
+        found = _AUDIO_ROW.search(text)
+        if found is None:
+            raise gTTSError(tts=request, response=response)
+        yield base64.b64decode(found.group(1).encode("ascii"))
 
 
 class GttsEngine:
-    """Google Translate TTS over HTTPS; returns MP3 (mono, 24 kHz, 32 kbps)."""
+    """Google Translate TTS through gTTS; returns MP3 (mono, 24 kHz, 32 kbps)."""
 
     name = "gtts"
-    max_chars = 100  # gTTS's GOOGLE_TTS_MAX_CHARS
+    max_chars = 100  # gTTS.GOOGLE_TTS_MAX_CHARS: longer texts are split into several requests
     concurrency = 4  # parallel requests: faster, yet gentle enough to avoid most 429s
 
     def __init__(self, lang: str = "vi", *, tld: str = "com", timeout: float = 10) -> None:
+        if lang not in tts_langs():  # checked once here, so each request skips gTTS's check
+            raise ValueError(f"gTTS has no voice for {lang!r}")
         self.voice = lang
+        self.tld = tld
         self.timeout = timeout
-        self.url = f"https://translate.google.{tld}/_/TranslateWebserverUi/data/batchexecute"
-        self._local = threading.local()
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
-    def body(self, text: str, *, speed: float) -> str:
-        """The form body gTTS sends for ``text``."""
-        parameter = [text, self.voice, True if speed < SLOW_BELOW else None, "null"]
-        rpc = [[[_RPC, json.dumps(parameter, separators=(",", ":")), None, "generic"]]]
-        return "f.req=" + urllib.parse.quote(json.dumps(rpc, separators=(",", ":"))) + "&"
+    def _tokens(self, text: str) -> list[str]:
+        """gTTS's tokenizer for a text over the limit: the pipeline's own cut."""
+        return cut(text, self.max_chars)
 
     def synthesize(self, text: str, *, speed: float) -> bytes:
         """MP3 bytes for ``text``; raises EngineUnavailable, EngineRateLimited or BadAudio."""
+        if not text.strip(_SILENT):
+            raise BadAudio("Câu này không có chữ nào để dịch vụ đọc của Google đọc.")
+        request = _VerifiedTTS(
+            text,
+            tld=self.tld,
+            lang=self.voice,
+            slow=speed < SLOW_BELOW,
+            lang_check=False,
+            pre_processor_funcs=[],
+            tokenizer_func=self._tokens,
+            timeout=self.timeout,
+        )
+        parts: list[bytes] = []
         try:
-            response = self._session().post(
-                self.url, data=self.body(text, speed=speed), headers=_HEADERS, timeout=self.timeout
+            for part in request.stream():
+                parts.append(part)
+        except gTTSError as exc:
+            raise _engine_error(exc) from exc
+        except (binascii.Error, UnicodeDecodeError) as exc:  # base64 or the answer's text
+            raise BadAudio("Âm thanh từ dịch vụ đọc của Google bị hỏng.") from exc
+        audio = b"".join(parts)
+        if not audio:  # audio rows that decode to nothing are broken; no row at all is empty
+            raise BadAudio(
+                "Âm thanh từ dịch vụ đọc của Google bị hỏng."
+                if parts
+                else "Dịch vụ đọc của Google trả về âm thanh rỗng."
             )
-        except requests.Timeout as exc:
-            raise EngineUnavailable("Dịch vụ đọc của Google không trả lời kịp.") from exc
-        except requests.RequestException as exc:
-            raise EngineUnavailable("Không kết nối được dịch vụ đọc của Google.") from exc
-        if response.status_code == 429:
-            raise EngineRateLimited(
-                "Dịch vụ đọc của Google đang hạn chế số yêu cầu.",
-                _retry_after(response.headers.get("Retry-After")),
-            )
-        if response.status_code != 200:
-            raise EngineUnavailable(f"Dịch vụ đọc của Google báo lỗi {response.status_code}.")
-        return _audio(response.text)
+        return audio
 
     def reachable(self, timeout: float = 3) -> bool:
         """Whether the service answers with audio now (one tiny request)."""
-        probe = GttsEngine(self.voice, timeout=timeout)
-        probe.url = self.url
+        probe = GttsEngine(self.voice, tld=self.tld, timeout=timeout)
         try:
             probe.synthesize("xin chào", speed=1.0)
-        except Exception:  # noqa: BLE001 - any failure means "not usable now"
+        except Exception:  # any failure means "not usable now"
             return False
         return True
+
+
+def _engine_error(error: gTTSError) -> EngineError:
+    """The engine error for gTTS's one exception: it carries the HTTP answer (``rsp``) when
+    there was one, and was raised while handling the ``requests`` error when there was not."""
+    response: requests.Response | None = error.rsp
+    if response is None:
+        if isinstance(error.__context__, requests.Timeout):
+            return EngineUnavailable("Dịch vụ đọc của Google không trả lời kịp.")
+        return EngineUnavailable("Không kết nối được dịch vụ đọc của Google.")
+    status = response.status_code
+    if status == 429:
+        return EngineRateLimited(
+            "Dịch vụ đọc của Google đang hạn chế số yêu cầu.",
+            _retry_after(response.headers.get("Retry-After")),
+        )
+    if status < 400:  # answered, but the audio row had no audio in it
+        return BadAudio("Dịch vụ đọc của Google trả lời nhưng không có âm thanh.")
+    return EngineUnavailable(f"Dịch vụ đọc của Google báo lỗi {status}.")
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -93,22 +165,3 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None  # an HTTP date: rare here, and the backoff policy covers it
-
-
-def _audio(text: str) -> bytes:
-    """The MP3 carried in a batchexecute answer (base64 inside JSON inside lines)."""
-    parts = []
-    for line in text.splitlines():
-        if _RPC not in line:
-            continue
-        found = _AUDIO.search(line)
-        if not found:
-            raise BadAudio("Dịch vụ đọc của Google trả lời nhưng không có âm thanh.")
-        try:
-            parts.append(base64.b64decode(found.group(1).encode("ascii"), validate=True))
-        except (binascii.Error, UnicodeEncodeError) as exc:
-            raise BadAudio("Âm thanh từ dịch vụ đọc của Google bị hỏng.") from exc
-    audio = b"".join(parts)
-    if not audio:
-        raise BadAudio("Dịch vụ đọc của Google trả về âm thanh rỗng.")
-    return audio
