@@ -29,23 +29,33 @@ class Config:
     PROXY_COUNT: int = int(os.environ.get("PROXY_COUNT", "0"))
     HOST: str = os.environ.get("HOST", "127.0.0.1")
     PORT: int = int(os.environ.get("PORT", "5000"))
+    #: ``serve`` closes a client that has not sent a whole request head within this time...
+    SERVE_HEADER_TIMEOUT_S = float(os.environ.get("SERVE_HEADER_TIMEOUT_S", "10"))
+    #: ... a keep-alive connection with no new request, or a request body with no new byte.
+    SERVE_IDLE_TIMEOUT_S = float(os.environ.get("SERVE_IDLE_TIMEOUT_S", "60"))
+    #: Open connections one peer address may have on ``serve`` (0: no bound). Behind a proxy
+    #: the peer is the proxy, so the default is then 0 and nginx limits each member instead.
+    SERVE_MAX_CONNECTIONS_PER_IP = int(
+        os.environ.get("SERVE_MAX_CONNECTIONS_PER_IP") or (0 if PROXY_COUNT else 50)
+    )
 
     # Sessions and cookies: a stolen cookie should not outlive its purpose.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: Cookies are ``Secure`` on every HTTPS request anyway; this forces it on plain HTTP too.
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
 
     # CSRF tokens live as long as a long form fill on a slow phone.
     WTF_CSRF_TIME_LIMIT = 4 * 3600
 
-    #: Failed sign-ins on one account before it is locked, and for how long.
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_LOCKOUT = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+    #: Failed sign-ins for one name (known or not) before each further one doubles the wait
+    #: (1 s, 2 s, 4 s … up to LOGIN_MAX_DELAY_S); from one address, which may be a carrier's
+    #: shared address for a whole commune, more are free. Forgotten after a quiet day.
+    LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "5"))
+    LOGIN_FREE_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FREE_FAILURES_PER_ADDRESS", "30"))
+    LOGIN_MAX_DELAY_S = int(os.environ.get("LOGIN_MAX_DELAY_S", "300"))
+    LOGIN_FORGET_AFTER_S = int(os.environ.get("LOGIN_FORGET_AFTER_S", "86400"))
     #: Per-address throttle on the sign-in form, in the ``limits`` notation.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

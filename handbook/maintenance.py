@@ -8,8 +8,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from handbook import db
+from handbook.accounts import devices, throttle
 from handbook.documents.storage import blob_store
 from handbook.jobs import periodic
+from handbook.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,15 @@ def remove_stale_files(older_than: float = STALE_AFTER_S) -> int:
     return removed
 
 
+def forget_old_sign_in_failures() -> int:
+    """Failure counts after a quiet spell, and devices long expired or signed out."""
+    now = utcnow()
+    removed = throttle.prune(now) + devices.prune(now)
+    db.session.commit()
+    return removed
+
+
 @periodic(minute="17")
 def _hourly() -> None:
     remove_stale_files()
+    forget_old_sign_in_failures()

@@ -9,7 +9,6 @@ page recovers by asking the server again.
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from flask_socketio import join_room
 
 from handbook import db
 from handbook.accounts.models import SocketConnection
+from handbook.accounts.sessions import DEVICE
 from handbook.extensions import socketio
 
 logger = logging.getLogger(__name__)
@@ -44,20 +44,17 @@ def push(event: str, data: dict[str, Any], *, to: str) -> None:
         logger.warning("could not push %s to %s", event, to, exc_info=True)
 
 
-SESSION_KEY = "_socket_key"
-
-
 def session_key() -> str:
-    """A random key for this browser session, made at first use; sockets are filed under it."""
-    key = session.get(SESSION_KEY)
-    if not key:
-        key = session[SESSION_KEY] = secrets.token_urlsafe(24)
-    return str(key)
+    """The signed-in device of this browser: its sockets are filed under it, so signing it out
+    (here or from another device) closes exactly them."""
+    device_id = str(session.get(DEVICE, "")).partition(".")[0]
+    return f"device-{device_id}"
 
 
 @socketio.on("connect")
 def _connect(_auth: Any = None) -> bool:
-    if not current_user.is_authenticated:
+    # A one-time password must be changed before anything else, sockets included.
+    if not current_user.is_authenticated or current_user.must_change_password:
         return False
     join_room(user_room(current_user.id))
     db.session.merge(
@@ -94,18 +91,23 @@ def end_sessions(user_id: int, *, session_key: str | None = None) -> int:
 
 
 @socketio.on("document.join")
-def _join_document(data: Any) -> dict[str, Any]:
-    """Follow a document's live events; allowed only to those who may view it."""
+def _join_document(data: Any = None) -> dict[str, Any]:
+    """Follow a document's live events; allowed only to those who may view it.
+
+    A refusal carries its HTTP-like ``status`` (401, 400, 404) as every other ack does; an id
+    no database column can hold is refused before any query.
+    """
     from handbook.documents.models import Document
+    from handbook.inputs import is_id
     from handbook.policy import Action, can
 
     if not current_user.is_authenticated:
-        return {"ok": False, "error": "Vui lòng đăng nhập lại."}
+        return {"ok": False, "status": 401, "error": "Vui lòng đăng nhập lại."}
     document_id = data.get("document") if isinstance(data, dict) else None
-    if not isinstance(document_id, int) or isinstance(document_id, bool):
-        return {"ok": False, "error": "Yêu cầu không hợp lệ."}
+    if not is_id(document_id):
+        return {"ok": False, "status": 400, "error": "Yêu cầu không hợp lệ."}
     document = db.session.get(Document, document_id)
     if document is None or not can(current_user, Action.DOCUMENT_VIEW, document):
-        return {"ok": False, "error": "Không tìm thấy tài liệu."}
+        return {"ok": False, "status": 404, "error": "Không tìm thấy tài liệu."}
     join_room(document_room(document.id), sid=request.sid)  # type: ignore[attr-defined]
     return {"ok": True, "status": document.status.value, "progress": document.progress}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from handbook import db
-from handbook.accounts.models import User
+from handbook.accounts import sessions
 from handbook.extensions import login_manager
 
 #: No inline script or style anywhere: every asset is a file served by us.
@@ -21,7 +20,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    sessions.init_app(app)
     app.after_request(_harden)
 
 
@@ -34,18 +33,6 @@ def _unauthorized() -> Response:
         abort(401)
     flash(login_manager.login_message, "info")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-
-
-@login_manager.user_loader
-def _load_user(session_id: str) -> User | None:
-    """Load by ``id.session_version``: a bumped version (password change, disable) ends sessions."""
-    user_id, _, version = session_id.partition(".")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
 
 
 def _harden(response: Response) -> Response:

@@ -57,29 +57,103 @@ def test_empty_form_is_answered_field_by_field(client, tree) -> None:
     assert "Vui lòng nhập mật khẩu." in _text(response)
 
 
-def test_repeated_failures_lock_the_account_for_a_while(app, client, auth, tree) -> None:
-    limit = app.config["LOGIN_MAX_FAILURES"]
-    for _ in range(limit - 1):
-        assert auth.login("0912000002", "sai-mat-khau").status_code == 401
-    locked = auth.login("0912000002", "sai-mat-khau")
-    assert locked.status_code == 429
-    assert "Tài khoản tạm thời bị khóa" in _text(locked)
-    assert "15 phút" in _text(locked)
-    # Even the right password is refused while locked.
-    still = auth.login("0912000002")
-    assert still.status_code == 429
-    assert client.get("/").status_code == 302
-    # Other accounts are not affected.
-    assert auth.login("0912000001").status_code == 302
+class Clock:
+    """The sign-in clock, moved by hand: delays are asserted by behaviour, never by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    from handbook.accounts import operations
+
+    frozen = Clock()
+    monkeypatch.setattr(operations, "utcnow", frozen)
+    return frozen
+
+
+def _attempts(auth, login: str, count: int, password: str = "sai-mat-khau") -> list[tuple]:  # noqa: S107
+    answers = []
+    for _ in range(count):
+        response = auth.login(login, password)
+        answers.append((response.status_code, re.sub(r"\d+", "N", _error(response))))
+    return answers
+
+
+def _error(response) -> str:
+    match = re.search(r'class="flash flash-error"[^>]*>([^<]+)<', _text(response))
+    return match.group(1).strip() if match else ""
+
+
+def test_known_and_unknown_numbers_are_delayed_alike_and_never_locked(
+    app, client, auth, tree, clock
+) -> None:
+    """No lock that anyone can set on any member, and nothing that tells which numbers have
+    accounts: the same answers, the same growing waits, whether the number is known or not."""
+    free = app.config["LOGIN_FREE_FAILURES"]
+    known = _attempts(auth, "0912000002", free + 2)
+    # While the wait lasts even the right password waits; then it signs in at once.
+    assert auth.login("0912000002").status_code == 429
+    clock.advance(1)
+    assert auth.login("0912000002").headers["Location"] == "/"
+    auth.logout()
+    clock.advance(3600)
+    unknown = _attempts(auth, "0999999999", free + 2)
+    assert known == unknown
+    assert [status for status, _ in known] == [401] * (free + 1) + [429]
+    assert known[free - 1][1] == WRONG
+    assert known[free][1] == f"{WRONG} Vui lòng chờ N giây trước khi thử lại."
+    assert known[free + 1][1] == "Đăng nhập sai nhiều lần. Vui lòng chờ N giây rồi thử lại."
     actions = db.session.scalars(sa.select(AuditLog.action)).all()
-    assert "auth.locked" in actions
+    assert actions.count("auth.login_delayed") == 2  # one per name
+    assert actions.count("auth.login_failed") == 2 * (free + 1)
 
 
-def test_the_lock_lifts_by_itself(client, auth, tree) -> None:
-    user = db.session.get(User, tree.member_b1.id)
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+def test_the_wait_doubles_up_to_its_cap(app, auth, tree, clock) -> None:
+    free, cap = app.config["LOGIN_FREE_FAILURES"], app.config["LOGIN_MAX_DELAY_S"]
+    waits = []
+    for _ in range(free + 12):
+        response = auth.login("0912000002", "sai-mat-khau")
+        numbers = re.findall(r"chờ (\d+) (giây|phút)", _text(response))
+        waits.append(int(numbers[0][0]) * (60 if numbers[0][1] == "phút" else 1) if numbers else 0)
+        clock.advance(waits[-1])
+    assert waits[:free] == [0] * free
+    assert waits[free : free + 5] == [1, 2, 4, 8, 16]
+    assert max(waits) == cap and waits[-1] == cap
+    clock.advance(cap)
+    assert auth.login("0912000002").status_code == 302  # the member is never shut out for good
+
+
+def test_one_address_guessing_many_names_is_slowed_too(make_app, tree, clock) -> None:
+    app = make_app(LOGIN_FREE_FAILURES_PER_ADDRESS=4)
+    guesser, member = app.test_client(), app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    member.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    statuses = [
+        guesser.post(
+            "/login", data={"login": f"09120000{i:02d}", "password": "sai-mat-khau"}
+        ).status_code
+        for i in range(10, 16)
+    ]
+    assert statuses == [401, 401, 401, 401, 401, 429]
+    # The member, from their own address, is not slowed by someone else's guessing.
+    signed_in = member.post("/login", data={"login": "0912000002", "password": PASSWORD})
+    assert signed_in.status_code == 302
+
+
+def test_a_correct_password_clears_the_count(app, auth, tree, clock) -> None:
+    free = app.config["LOGIN_FREE_FAILURES"]
+    _attempts(auth, "0912000002", free - 1)
     assert auth.login("0912000002").status_code == 302
+    auth.logout()
+    assert [s for s, _ in _attempts(auth, "0912000002", free)] == [401] * free
 
 
 def test_a_disabled_account_cannot_sign_in(auth, tree) -> None:
@@ -144,10 +218,10 @@ def test_sign_out_needs_a_post_and_ends_the_session(client, auth, tree) -> None:
 def test_remember_me_keeps_the_member_signed_in_after_the_browser_closes(app, auth, tree) -> None:
     client = app.test_client()
     client.post("/login", data={"login": "0912000002", "password": PASSWORD, "remember": "y"})
-    remember = client.get_cookie("remember_token")
-    assert remember is not None
+    remember = client.get_cookie("remember_device")
+    assert remember is not None and remember.max_age == 30 * 24 * 3600
     fresh = app.test_client()  # a new browser session: no session cookie, only the remember one
-    fresh.set_cookie("remember_token", remember.value)
+    fresh.set_cookie("remember_device", remember.value)
     assert "Xin chào, Lò Thị Mai" in _text(fresh.get("/"))
 
 
@@ -246,7 +320,7 @@ def test_pages_carry_security_headers(client, tree) -> None:
         "/login", data={"login": "0912000002", "password": PASSWORD, "remember": "y"}
     )
     cookies = signed_in.headers.getlist("Set-Cookie")
-    assert {c.split("=")[0] for c in cookies} == {"session", "remember_token"}
+    assert {c.split("=")[0] for c in cookies} == {"session", "remember_device"}
     for cookie in cookies:
         assert "HttpOnly" in cookie
         assert "SameSite=Lax" in cookie

@@ -32,8 +32,6 @@ class User(UserMixin, Base):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     #: Platform administrator: every organisation, every action.
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
-    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
-    locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     #: Part of the session cookie; bumping it signs the user out everywhere.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     #: The larger-text switch, remembered across devices.
@@ -79,3 +77,48 @@ class SocketConnection(Base):
     #: The browser session it came from: signing out closes that browser's sockets only.
     session_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     connected_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class Device(Base):
+    """One sign-in of one browser (see ``handbook.accounts.devices``)."""
+
+    __tablename__ = "devices"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    #: sha256 of the secret the browser holds; the secret itself is never stored.
+    secret_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    #: Readable, e.g. "Chrome Mobile trên Samsung SM-A105F".
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    address: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    remember: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or utcnow())
+
+    @property
+    def key(self) -> str:
+        """What sockets opened from this device are filed under (see ``realtime``)."""
+        return f"device-{self.id}"
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per sign-in name and per address (see ``accounts.throttle``).
+
+    Keyed by a hash of what was typed, so a name with no account is counted exactly like
+    one with an account, and nothing typed into the form is kept in clear.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    last_failure_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    blocked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

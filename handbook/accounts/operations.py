@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import enum
 import logging
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from handbook import db
+from handbook.accounts import devices, throttle
 from handbook.accounts.models import User
 from handbook.accounts.passwords import (
     hash_one_time_password,
@@ -30,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 class LoginFailure(enum.Enum):
     BAD_CREDENTIALS = "bad_credentials"
-    LOCKED = "locked"
+    #: Too many failures for this name or from this address: wait before trying again.
+    WAIT = "wait"
     DISABLED = "disabled"
 
 
@@ -38,8 +38,8 @@ class LoginFailure(enum.Enum):
 class LoginResult:
     user: User | None
     failure: LoginFailure | None = None
-    #: Whole minutes until a locked account may try again.
-    retry_minutes: int = 0
+    #: Seconds before this name may be tried again from this address (0: at once).
+    retry_seconds: int = 0
 
 
 def find_by_login(login: str) -> User | None:
@@ -55,22 +55,27 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == login.lower()))
 
 
-def authenticate(login: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check a sign-in attempt and update the lockout counters; the caller commits."""
+def authenticate(
+    login: str, password: str, *, address: str = "", now: datetime | None = None
+) -> LoginResult:
+    """Check a sign-in attempt against the growing delays; the caller commits.
+
+    Every step is the same for a name with no account as for one with an account: the same
+    delays, the same answer, and the same cost (a password check against a dummy hash).
+    """
     now = now or utcnow()
+    wait = throttle.wait_seconds(login, address, now)
+    if wait:
+        return LoginResult(None, LoginFailure.WAIT, wait)
     user = find_by_login(login)
     if user is None:
         verify_password(None, password)  # same cost as a real check: no account probing by time
-        record("auth.login_failed", login=login[:64], reason="unknown")
-        return LoginResult(None, LoginFailure.BAD_CREDENTIALS)
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, LoginFailure.LOCKED, _minutes_until(user.locked_until, now))
+        return _failure(login, address, now, None, reason="unknown")
     if not verify_password(user.password_hash, password):
-        return _count_failure(user, now)
+        return _failure(login, address, now, user, reason="password")
     if not user.active:
         return LoginResult(None, LoginFailure.DISABLED)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.record_success(login)
     user.last_login_at = now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -78,27 +83,20 @@ def authenticate(login: str, password: str, *, now: datetime | None = None) -> L
     return LoginResult(user)
 
 
-def _count_failure(user: User, now: datetime) -> LoginResult:
-    # Increment in SQL so parallel attempts from several processes all count.
-    db.session.execute(
-        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    db.session.refresh(user, ["failed_logins"])
-    record("auth.login_failed", target=user, reason="password", count=user.failed_logins)
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
-        user.failed_logins = 0
-        record("auth.locked", target=user, until=user.locked_until.isoformat())
-        logger.warning("account %s locked after repeated failed sign-ins", user.id)
-        return LoginResult(None, LoginFailure.LOCKED, _minutes_until(user.locked_until, now))
-    return LoginResult(None, LoginFailure.BAD_CREDENTIALS)
+def _failure(
+    login: str, address: str, now: datetime, user: User | None, *, reason: str
+) -> LoginResult:
+    wait = throttle.record_failure(login, address, now)
+    record("auth.login_failed", target=user, login=login[:64], reason=reason)
+    if wait:
+        record("auth.login_delayed", target=user, login=login[:64], seconds=wait)
+        logger.warning("sign-ins delayed %ss after repeated failures", wait)
+    return LoginResult(None, LoginFailure.BAD_CREDENTIALS, wait)
 
 
-def _minutes_until(moment: datetime, now: datetime) -> int:
-    return max(1, math.ceil((moment - now) / timedelta(minutes=1)))
-
-
-def change_password(user: User, current: str, new: str) -> str | None:
+def change_password(
+    user: User, current: str, new: str, *, keep_device: int | None = None
+) -> str | None:
     """Change the user's own password; returns the Vietnamese reason on refusal."""
     if not verify_password(user.password_hash, current):
         return "Mật khẩu hiện tại không đúng."
@@ -107,13 +105,16 @@ def change_password(user: User, current: str, new: str) -> str | None:
     problem = password_problem(new, login_names=(user.phone, user.username))
     if problem:
         return problem
-    set_password(user, new, must_change=False)
+    set_password(user, new, must_change=False, keep_device=keep_device)
     record("auth.password_changed", actor_id=user.id, target=user)
     return None
 
 
-def set_password(user: User, password: str, *, must_change: bool) -> None:
-    """Store a new password and end every other session of this user.
+def set_password(
+    user: User, password: str, *, must_change: bool, keep_device: int | None = None
+) -> None:
+    """Store a new password and end every session and device of this user but ``keep_device``
+    (the browser that changed its own password, which the caller signs in again).
 
     A password someone else will have to change (``must_change``) is a random one-time one.
     """
@@ -122,8 +123,7 @@ def set_password(user: User, password: str, *, must_change: bool) -> None:
     )
     user.must_change_password = must_change
     user.session_version += 1
-    user.failed_logins = 0
-    user.locked_until = None
+    devices.revoke_all(user.id, keep=keep_device)
 
 
 def reset_password(actor: User, user: User) -> str:
@@ -139,6 +139,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_version += 1
+        devices.revoke_all(user.id)
     record("auth.enabled" if active else "auth.disabled", actor_id=actor.id, target=user)
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,12 +14,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
 from handbook import db, realtime
-from handbook.accounts import operations
+from handbook.accounts import devices, operations, sessions
 from handbook.accounts.forms import LoginForm, PasswordChangeForm
+from handbook.accounts.models import Device
 from handbook.accounts.operations import LoginFailure
 from handbook.audit.operations import record
 from handbook.extensions import limiter
@@ -27,14 +29,6 @@ bp = Blueprint("accounts", __name__)
 
 #: Endpoints a user who must change their password may still reach.
 _ALLOWED_BEFORE_CHANGE = {"accounts.password", "accounts.logout", "static"}
-
-
-@bp.before_app_request
-def _file_sockets_under_this_browser() -> None:
-    """Sockets are filed under a key of the browser session; make it during an HTTP request,
-    since what a socket handler writes into the session is never saved to the cookie."""
-    if current_user.is_authenticated:
-        realtime.session_key()
 
 
 @bp.before_app_request
@@ -61,13 +55,15 @@ def login() -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("accounts/login.html", form=form), status
-    result = operations.authenticate(form.login.data or "", form.password.data or "")
+    result = operations.authenticate(
+        form.login.data or "", form.password.data or "", address=request.remote_addr or ""
+    )
     db.session.commit()
     if result.user is None:
         return render_template("accounts/login.html", form=form, error=_failure_message(result)), (
-            429 if result.failure is LoginFailure.LOCKED else 401
+            429 if result.failure is LoginFailure.WAIT else 401
         )
-    login_user(result.user, remember=form.remember.data)
+    sessions.sign_in(result.user, remember=bool(form.remember.data))
     if result.user.must_change_password:
         flash("Đây là lần đăng nhập đầu tiên: vui lòng đặt mật khẩu mới của riêng bạn.", "info")
         return redirect(url_for("accounts.password"))
@@ -75,14 +71,21 @@ def login() -> Response | str | tuple[str, int]:
 
 
 def _failure_message(result: operations.LoginResult) -> str:
-    if result.failure is LoginFailure.LOCKED:
-        return (
-            "Tài khoản tạm thời bị khóa do nhập sai mật khẩu nhiều lần. "
-            f"Vui lòng thử lại sau {result.retry_minutes} phút hoặc liên hệ bí thư chi bộ."
-        )
+    wait = _duration(result.retry_seconds)
+    if result.failure is LoginFailure.WAIT:
+        return f"Đăng nhập sai nhiều lần. Vui lòng chờ {wait} rồi thử lại."
     if result.failure is LoginFailure.DISABLED:
         return "Tài khoản đã bị vô hiệu hóa. Vui lòng liên hệ bí thư chi bộ."
-    return "Số điện thoại, tên đăng nhập hoặc mật khẩu không đúng."
+    message = "Số điện thoại, tên đăng nhập hoặc mật khẩu không đúng."
+    if result.retry_seconds:
+        message += f" Vui lòng chờ {wait} trước khi thử lại."
+    return message
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} giây"
+    return f"{-(-seconds // 60)} phút"
 
 
 def _safe_next(target: str | None) -> str:
@@ -97,10 +100,13 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    device = sessions.current_device()
     record("auth.logout", actor_id=current_user.id, target=current_user)
+    if device is not None:
+        devices.revoke(device)
     db.session.commit()
     realtime.end_sessions(current_user.id, session_key=realtime.session_key())
-    logout_user()
+    sessions.sign_out()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -108,7 +114,45 @@ def logout() -> Response:
 @bp.get("/account")
 @login_required
 def account() -> str:
-    return render_template("accounts/account.html")
+    return render_template(
+        "accounts/account.html",
+        devices=devices.live_devices(current_user),
+        this_device=sessions.current_device(),
+    )
+
+
+@bp.post("/account/devices/<int:device_id>/sign-out")
+@login_required
+def sign_out_device(device_id: int) -> Response:
+    """ "Đăng xuất thiết bị này": one of the member's own devices, this one or another."""
+    device = db.session.get(Device, device_id)
+    if device is None or device.user_id != current_user.id:
+        abort(404)
+    this = sessions.current_device()
+    if this is not None and device.id == this.id:
+        return logout()
+    devices.revoke(device)
+    record(
+        "auth.device_signed_out", actor_id=current_user.id, target=current_user, device=device.id
+    )
+    db.session.commit()
+    realtime.end_sessions(current_user.id, session_key=device.key)
+    flash(f"Đã đăng xuất “{device.name}”.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/devices/sign-out-all")
+@login_required
+def sign_out_everywhere() -> Response:
+    """ "Đăng xuất mọi thiết bị", this one included: for a lost or shared phone."""
+    user_id = current_user.id
+    revoked = devices.revoke_all(user_id)
+    record("auth.signed_out_everywhere", actor_id=user_id, target=current_user, count=len(revoked))
+    db.session.commit()
+    realtime.end_sessions(user_id)
+    sessions.sign_out()
+    flash("Đã đăng xuất trên mọi thiết bị.", "info")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -119,17 +163,20 @@ def password() -> Response | str | tuple[str, int]:
         return render_template("accounts/password.html", form=form), (
             400 if request.method == "POST" else 200
         )
-    problem = operations.change_password(current_user, form.current.data, form.new.data)
+    this = sessions.current_device()
+    problem = operations.change_password(
+        current_user,
+        form.current.data,
+        form.new.data,
+        keep_device=this.id if this is not None else None,
+    )
     if problem:
         db.session.rollback()
         return render_template("accounts/password.html", form=form, error=problem), 400
     db.session.commit()
     realtime.end_sessions(current_user.id)  # every device; this one reconnects by itself
-    # The session version moved on: sign this browser in again under the new one.
-    login_user(
-        current_user._get_current_object(),
-        remember=request.cookies.get("remember_token") is not None,
-    )
+    # The session version moved on: sign this browser in again under the new one, same device.
+    login_user(current_user._get_current_object())
     flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất.", "success")
     return redirect(url_for("pages.home"))
 

@@ -76,3 +76,38 @@ def test_larger_text_is_remembered(page: Any, live_server: str) -> None:
         page.get_by_role("button", name="Cỡ chữ thường").click()
     expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
     assert html_font_size(page) == normal
+
+
+def test_a_member_signs_out_a_lost_phone_from_another(
+    page: Any, browser: Any, live_server: str, artifacts_dir: Path
+) -> None:
+    """Two phones of one member: from the account page of one, "Đăng xuất thiết bị này" on
+    the other ends it there at once; its next page is the sign-in page."""
+    from tests.browser.helpers import phone_page
+
+    lost = phone_page(browser)
+    try:
+        sign_in(lost, live_server, "0912000004")
+        expect(lost).to_have_url(f"{live_server}/")
+        sign_in(page, live_server, "0912000004")
+        page.goto(f"{live_server}/account")
+        devices = page.get_by_role("region", name="Thiết bị đang đăng nhập")
+        # Other tests sign this demo member in on the same server too: count, don't assume.
+        expect(devices).to_contain_text("(thiết bị này)")
+        before = devices.get_by_role("listitem").count()
+        assert before >= 2
+        page.screenshot(path=artifacts_dir / "account-devices-360.png", full_page=True)
+        for button in devices.get_by_role("button").all():
+            box = button.bounding_box()
+            assert box is not None and box["height"] >= 48, f"tap target {box}"
+
+        # The lost phone is the most recent other sign-in: listed first (by last use).
+        other = devices.get_by_role("listitem").filter(has_not_text="(thiết bị này)").first
+        with page.expect_navigation(wait_until="load"):
+            other.get_by_role("button", name="Đăng xuất thiết bị này").click()
+        expect(page.locator(".flash-success")).to_contain_text("Đã đăng xuất")
+        expect(devices.get_by_role("listitem")).to_have_count(before - 1)
+        lost.reload()
+        expect(lost).to_have_url(re.compile(r"/login"))
+    finally:
+        lost.context.close()

@@ -1,0 +1,144 @@
+"""How a browser holds its signed-in device: in the session, and in the remember cookie.
+
+Flask-Login keeps ``<user id>.<session version>`` in the session as before (a password change
+or a disabled account still ends every session at once); beside it the session holds the
+device's credential, and every request and socket connection checks that record
+(``accounts.devices``). "Remember me" is a cookie of our own that names the same device and
+slides 30 days from its last use; Flask-Login's own remember cookie, which named only the user
+and lived until the password changed, is not used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Request, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from handbook import db
+from handbook.accounts import devices
+from handbook.accounts.devices import Credential
+from handbook.accounts.models import Device, User
+from handbook.extensions import login_manager
+
+#: The session key holding the device credential.
+DEVICE = "_device"
+REMEMBER_COOKIE = "remember_device"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` whenever the request came over HTTPS (through the
+    proxy's ``X-Forwarded-Proto`` when ``PROXY_COUNT`` is set), not only when configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    # The device record binds the session; Flask-Login's "strong" protection bound it to the
+    # exact User-Agent and signed out members whose browser had updated itself.
+    login_manager.session_protection = None
+    app.after_request(_remember_cookie)
+
+
+def _user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    """The session's user, if its version is current and its device still signed in."""
+    user = _user(session_id)
+    if user is None:
+        return None
+    checked = devices.check(Credential.parse(session.get(DEVICE)), user.id)
+    if checked is None:
+        return None
+    g.device = checked.device
+    if checked.slid and checked.device.remember:
+        g.remember_credential = session.get(DEVICE)  # its expiry slid: so does the cookie's
+    return user
+
+
+@login_manager.request_loader
+def _load_remembered(req: Request) -> User | None:
+    """A browser that was closed comes back through its remember cookie, if that device is
+    still signed in; the session is then filled again as at sign-in."""
+    raw = req.cookies.get(REMEMBER_COOKIE)
+    if raw is None:
+        return None
+    credential = Credential.parse(raw)
+    device = devices.find(credential)
+    user = db.session.get(User, device.user_id) if device is not None else None
+    if device is None or not device.remember or user is None or not user.active:
+        g.forget_remember = True
+        return None
+    if devices.check(credential, user.id) is None:  # expired or revoked
+        g.forget_remember = True
+        return None
+    session["_user_id"] = user.get_id()
+    session["_fresh"] = False
+    session[DEVICE] = str(credential)
+    g.device = device
+    g.remember_credential = str(credential)
+    return user
+
+
+def sign_in(user: User, *, remember: bool) -> Device:
+    """Record the device and sign this browser in on it; the caller has checked the password."""
+    credential = devices.start(
+        user,
+        remember=remember,
+        user_agent=request.user_agent.string,
+        address=request.remote_addr or "",
+    )
+    db.session.commit()
+    login_user(user)
+    session[DEVICE] = str(credential)
+    if remember:
+        g.remember_credential = str(credential)
+    device = db.session.get(Device, credential.device_id)
+    assert device is not None
+    g.device = device
+    return device
+
+
+def current_device() -> Device | None:
+    return g.get("device")
+
+
+def sign_out() -> None:
+    """End this browser's session and forget its remember cookie (the caller revokes)."""
+    logout_user()
+    session.pop(DEVICE, None)
+    g.forget_remember = True
+
+
+def _remember_cookie(response: Response) -> Response:
+    config: dict[str, Any] = {
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": bool(request.is_secure or _config("SESSION_COOKIE_SECURE")),
+        "path": "/",
+    }
+    if g.get("forget_remember"):
+        response.delete_cookie(REMEMBER_COOKIE, **config)
+    elif g.get("remember_credential"):
+        max_age = int(devices.REMEMBER_FOR.total_seconds())
+        response.set_cookie(REMEMBER_COOKIE, g.remember_credential, max_age=max_age, **config)
+    return response
+
+
+def _config(name: str) -> Any:
+    from flask import current_app
+
+    return current_app.config.get(name)
