@@ -10,7 +10,11 @@ Every route, socket event, download and export asks here, nowhere else. Rules, i
   organisation that owns it and by admins above; once published it is seen by the members of
   that organisation, by committees and admins above it, and, when its reach is the subtree,
   by the members of every organisation below it. Before it is published it is seen only by
-  those who manage it: not by page, download, search, API or guessed URL.
+  those who manage it: not by page, download, search, API or guessed URL;
+- discussing (posting, replying, editing or deleting one's own comment) is open to those who
+  see a publication once it is published (to its managers before), and closed for everyone,
+  administrators included, once its meeting is cancelled: a cancelled meeting is read-only.
+  Moderation (hiding, marking) stays with the managers, so what is shown can still be tidied.
 
 What a user may not even see answers 404 (its existence is not revealed); what they see but may
 not change answers 403.
@@ -49,6 +53,8 @@ class Action(enum.StrEnum):
     MEETING_MANAGE = "meeting.manage"
     DOCUMENT_VIEW = "document.view"
     DOCUMENT_MANAGE = "document.manage"
+    #: Post, reply, edit or delete one's own comment on a meeting (its agenda) or a document.
+    DISCUSS = "discuss"
 
 
 #: Which roles grant an action on an organisation, by where the role is held:
@@ -108,6 +114,8 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     actor = _signed_in(user)
     if actor is None:
         return False
+    if action is Action.DISCUSS:
+        return _discussion_open(actor, obj)
     if actor.is_admin:
         return True
     if isinstance(obj, Organization) and action in _ORG_GRANTS:
@@ -140,6 +148,24 @@ def _publication_allows(actor: User, manage: bool, publication: Meeting | Docume
         return True
     return publication.reach is Reach.SUBTREE and any(
         m.organization.is_within(owner) for m in actor.memberships
+    )
+
+
+def meeting_of(publication: Meeting | Document) -> Meeting | None:
+    return publication if isinstance(publication, Meeting) else publication.meeting
+
+
+def _discussion_open(actor: User, publication: Any) -> bool:
+    """Published and visible (or managed), and its meeting, if any, not cancelled."""
+    actions = _PUBLICATION_ACTIONS.get(type(publication))
+    if actions is None:
+        return False
+    meeting = meeting_of(publication)
+    if meeting is not None and meeting.cancelled_at is not None:
+        return False
+    view, manage = actions
+    return can(actor, manage, publication) or (
+        publication.is_published() and can(actor, view, publication)
     )
 
 

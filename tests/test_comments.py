@@ -342,3 +342,105 @@ def test_members_comment_on_an_agenda_item(app, client, tree, document) -> None:
     )
     assert refused.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 1
+
+
+def test_a_cancelled_meeting_is_read_only_everywhere(app, client, tree, document) -> None:
+    """One rule through the policy: documents and agenda items alike take no new comments,
+    and authors can no longer edit theirs; the secretary may still hide one."""
+    meeting = db.session.get(Document, document.id).meeting
+    item = meeting.agenda[0]
+    mai = socket_for(app, tree.member_b1)
+    before = mai.emit(
+        "comment.post",
+        {"document": document.id, "client_id": "truoc-khi-huy", "body": "Trước khi hủy"},
+        callback=True,
+    )["comment"]
+    assert client.post(f"/meetings/{meeting.id}/cancel", data={"reason": "Hoãn"}).status_code == 302
+
+    refused = [
+        mai.emit(
+            "comment.post",
+            {"document": document.id, "client_id": "sau-khi-huy-1", "body": "Sau khi hủy"},
+            callback=True,
+        ),
+        mai.emit(
+            "comment.post",
+            {"agenda_item": item.id, "client_id": "sau-khi-huy-2", "body": "Sau khi hủy"},
+            callback=True,
+        ),
+        mai.emit(
+            "comment.edit", {"comment": before["id"], "body": "Sửa sau khi hủy"}, callback=True
+        ),
+        mai.emit("comment.delete", {"comment": before["id"]}, callback=True),
+    ]
+    for ack in refused:
+        assert ack == {
+            "ok": False,
+            "status": 403,
+            "error": "Buổi sinh hoạt đã bị hủy nên không nhận thêm góp ý.",
+        }
+    member = app.test_client()
+    login(member, tree.member_b1)
+    over_http = member.post(
+        f"/api/v1/documents/{document.id}/comments",
+        json={"client_id": "sau-khi-huy-3", "body": "Sau khi hủy"},
+    )
+    assert over_http.status_code == 403
+    assert (
+        over_http.json["error"]["message"] == "Buổi sinh hoạt đã bị hủy nên không nhận thêm góp ý."
+    )
+    page = member.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'id="composer"' not in page and "không nhận thêm góp ý" in page
+
+    hidden = socket_for(app, tree.secretary_b1).emit(
+        "comment.hide", {"comment": before["id"], "reason": "Trùng"}, callback=True
+    )
+    assert hidden["ok"] and hidden["comment"]["hidden"]
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Comment.body)).all() == ["Trước khi hủy"]
+
+
+def test_a_mention_on_a_draft_waits_until_the_member_may_see_it(app, client, tree) -> None:
+    """The secretary discusses a draft and names a member: the member is told only once the
+    draft is published, and a committee officer, outside the branch's audience, never is."""
+    from tests.test_meetings import _create_meeting, _upload
+
+    login(client, tree.secretary_b1)
+    meeting = _create_meeting(client, tree.b1)
+    _upload(client, meeting)
+    draft = db.session.scalars(sa.select(Document).where(Document.meeting_id == meeting.id)).one()
+    thang = socket_for(app, tree.secretary_b1)
+    for target, client_id in (
+        ({"document": draft.id}, "nhap-0000001"),
+        ({"agenda_item": meeting.agenda[0].id}, "nhap-0000002"),
+    ):
+        ack = thang.emit(
+            "comment.post",
+            {
+                **target,
+                "client_id": client_id,
+                "body": "Nhờ @Lò Thị Mai và @Đinh Thị Hạnh xem giúp",
+            },
+            callback=True,
+        )
+        assert ack["ok"], ack
+
+    def mentions(user) -> list[Notification]:
+        db.session.expire_all()
+        return db.session.scalars(
+            sa.select(Notification).where(
+                Notification.user_id == user.id, Notification.kind == "comment.mention"
+            )
+        ).all()
+
+    assert mentions(tree.member_b1) == []
+    assert (
+        len(mentions(tree.committee_c)) == 0
+    )  # a committee sees a branch's meeting once published
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    told = mentions(tree.member_b1)
+    assert len(told) == 2 and {n.payload["title"] for n in told} == {"Hoàng Văn Thắng nhắc tới bạn"}
+    assert all("Nhờ @Lò Thị Mai" in n.payload["excerpt"] for n in told)
+    assert mentions(tree.committee_c) == []
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})  # told once, not twice
+    assert len(mentions(tree.member_b1)) == 2

@@ -229,3 +229,35 @@ def test_the_sql_filter_agrees_with_can_for_everyone(tree) -> None:
         by_sql = set(db.session.scalars(sa.select(Document.id).where(documents_where(user))))
         by_can = {d.id for d in docs if can(user, Action.DOCUMENT_VIEW, d)}
         assert by_sql == by_can, name
+
+
+DISCUSS_TABLE = [
+    # (actor, publication state, allowed): a document of b1's meeting
+    ("member_b1", "published", True),
+    ("member_b1", "scheduled", False),
+    ("member_b1", "cancelled", False),
+    ("secretary_b1", "scheduled", True),  # managers discuss a draft before it goes out
+    ("secretary_b1", "cancelled", False),  # a cancelled meeting is read-only for everyone
+    ("platform_admin", "cancelled", False),
+    ("member_b2", "published", False),
+    ("committee_c", "published", True),
+    ("committee_c", "scheduled", False),
+]
+
+
+@pytest.mark.parametrize(("actor", "state", "allowed"), DISCUSS_TABLE)
+def test_who_may_discuss(tree, actor: str, state: str, allowed: bool) -> None:
+    meeting = _meeting(tree.b1, timedelta(minutes=-1))
+    doc = _document(
+        tree.b1,
+        publish_in=timedelta(days=1) if state == "scheduled" else timedelta(minutes=-1),
+        meeting=meeting,
+    )
+    if state == "cancelled":
+        meeting.cancelled_at = utcnow()
+        db.session.commit()
+    user = getattr(tree, actor)
+    assert can(user, Action.DISCUSS, doc) is allowed
+    # The meeting's own agenda: open to whoever sees the meeting, until it is cancelled.
+    expected = state != "cancelled" and can(user, Action.MEETING_VIEW, meeting)
+    assert can(user, Action.DISCUSS, meeting) is expected

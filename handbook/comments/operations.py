@@ -10,7 +10,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,8 +22,9 @@ from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.comments.models import Comment, Disposition
 from handbook.documents.models import Document
+from handbook.inputs import is_id
 from handbook.meetings.models import AgendaItem, Meeting
-from handbook.meetings.publishing import audience
+from handbook.meetings.publishing import audience, published
 from handbook.notifications.operations import notify, push_after_commit
 from handbook.policy import Action, can
 from handbook.timeutil import utcnow
@@ -74,13 +75,18 @@ def clean_client_id(raw: Any) -> str:
 
 
 def may_post(user: User, target: Target) -> bool:
-    """Readers of a published document (or meeting) may discuss it; managers too."""
-    if target.document is not None:
-        document = target.document
-        return can(user, Action.DOCUMENT_VIEW, document) and (
-            document.is_published() or can(user, Action.DOCUMENT_MANAGE, document)
-        )
-    return can(user, Action.MEETING_VIEW, target.meeting) and target.meeting.cancelled_at is None
+    """Readers of a published document (or meeting) may discuss it, managers before that;
+    nobody once the meeting is cancelled (the policy's DISCUSS)."""
+    return can(user, Action.DISCUSS, target.document or target.meeting)
+
+
+#: A cancelled meeting is read-only: shown, never discussed further.
+CANCELLED = "Buổi sinh hoạt đã bị hủy nên không nhận thêm góp ý."
+
+
+def _refuse_closed(meeting: Meeting | None) -> None:
+    if meeting is not None and meeting.cancelled_at is not None:
+        raise CommentError(CANCELLED, status=403)
 
 
 def may_moderate(user: User, comment: Comment) -> bool:
@@ -132,6 +138,7 @@ def post(
     if existing is not None:
         return existing, False
     if not may_post(user, target):
+        _refuse_closed(target.meeting)
         raise CommentError("Không tìm thấy tài liệu.", status=404)
     text = clean_body(body)
     parent = _parent(parent_id, target)
@@ -164,7 +171,7 @@ def post(
 def _parent(parent_id: Any, target: Target) -> Comment | None:
     if parent_id is None:
         return None
-    if not isinstance(parent_id, int) or isinstance(parent_id, bool):
+    if not is_id(parent_id):
         raise CommentError("Góp ý được trả lời không hợp lệ.")
     parent = db.session.get(Comment, parent_id)
     same_place = parent is not None and (
@@ -185,7 +192,8 @@ def _paragraph(paragraph: Any, target: Target) -> int | None:
 
 
 def _notify_mentions(user: User, comment: Comment, target: Target) -> None:
-    """``@Họ Tên`` of a member who may read the document notifies them."""
+    """``@Họ Tên`` of someone in the publication's audience tells them, but only once they may
+    see it: a mention in a comment on a draft or scheduled document waits for publication."""
     if "@" not in comment.body:
         return
     members = db.session.scalars(
@@ -194,10 +202,16 @@ def _notify_mentions(user: User, comment: Comment, target: Target) -> None:
         )
     ).all()
     named = [m for m in members if m.id != user.id and f"@{m.full_name}" in comment.body]
+    place = target.document or target.meeting
+    view = Action.DOCUMENT_VIEW if target.document is not None else Action.MEETING_VIEW
+    _tell_mentioned(user, comment, [m for m in named if can(m, view, place)])
+
+
+def _tell_mentioned(author: User, comment: Comment, named: list[User]) -> None:
     if not named:
         return
     payload = {
-        "title": f"{user.full_name} nhắc tới bạn",
+        "title": f"{author.full_name} nhắc tới bạn",
         "comment": comment.id,
         "excerpt": comment.body[:140],
         "url": _comment_url(comment),
@@ -209,6 +223,52 @@ def _notify_mentions(user: User, comment: Comment, target: Target) -> None:
         dedupe_key=f"comment:{comment.id}:mention",
     )
     push_after_commit(ids, kind="comment.mention", payload=payload)
+
+
+@published.connect
+def _release_held_mentions(_sender: Any, *, meeting: int | None, documents: list[int]) -> None:
+    """What was just published may hold mentions that waited for it: tell those named now
+    (the dedupe key keeps anyone told before from being told again). A failure here is
+    logged and never stops the publication itself, which is already committed."""
+    try:
+        _release(meeting, documents)
+    except Exception:
+        db.session.rollback()
+        logger.exception(
+            "held mentions not released for meeting %s, documents %s", meeting, documents
+        )
+
+
+def _release(meeting: int | None, documents: list[int]) -> None:
+    on: list[sa.ColumnElement[bool]] = []
+    if documents:
+        on.append(Comment.document_id.in_(documents))
+    if meeting is not None:
+        on.append(sa.and_(Comment.meeting_id == meeting, Comment.document_id.is_(None)))
+    if not on:
+        return
+    waiting = db.session.scalars(
+        sa.select(Comment).where(
+            sa.or_(*on),
+            Comment.body.contains("@"),
+            Comment.deleted_at.is_(None),
+            Comment.hidden_at.is_(None),
+        )
+    ).all()
+    for comment in waiting:
+        meeting_row = db.session.get(Meeting, comment.meeting_id)
+        author = db.session.get(User, comment.author_id)
+        if meeting_row is None or author is None:
+            continue
+        target = Target(
+            meeting=meeting_row,
+            document=db.session.get(Document, comment.document_id) if comment.document_id else None,
+            agenda_item=db.session.get(AgendaItem, comment.agenda_item_id)
+            if comment.agenda_item_id
+            else None,
+        )
+        _notify_mentions(author, comment, target)
+    db.session.commit()
 
 
 def _comment_url(comment: Comment) -> str:
@@ -224,6 +284,7 @@ def _comment_url(comment: Comment) -> str:
 def _own_and_recent(user: User, comment: Comment) -> None:
     if comment.author_id != user.id:
         raise CommentError("Bạn chỉ có thể sửa hoặc xóa góp ý của mình.", status=403)
+    _refuse_closed(db.session.get(Meeting, comment.meeting_id))
     if comment.deleted_at is not None or comment.hidden_at is not None:
         raise CommentError("Góp ý này không còn sửa được.", status=409)
     if utcnow() - comment.created_at > EDIT_WINDOW:
@@ -250,7 +311,7 @@ def delete(user: User, comment: Comment) -> Comment:
 def hide(user: User, comment: Comment, reason: Any) -> Comment:
     if not may_moderate(user, comment):
         raise CommentError("Chỉ bí thư chi bộ mới ẩn được góp ý.", status=403)
-    reason = reason if isinstance(reason, str) else ""
+    reason = _CONTROL.sub("", reason) if isinstance(reason, str) else ""
     comment.hidden_at, comment.hidden_by_id = utcnow(), user.id
     comment.hidden_reason = " ".join(reason.split())[:500]
     comment.version += 1
@@ -269,17 +330,27 @@ def set_disposition(user: User, comment: Comment, value: Any) -> Comment:
     return comment
 
 
+def _on(target: Target) -> sa.ColumnElement[bool]:
+    """The comments of exactly this target: its document, or its agenda item itself.
+
+    Comments on a document carry the meeting too, so filtering by meeting alone would hand an
+    agenda item's readers every document's comments, published or not.
+    """
+    if target.document is not None:
+        return Comment.document_id == target.document.id
+    assert target.agenda_item is not None
+    return sa.and_(
+        Comment.meeting_id == target.meeting.id,
+        Comment.document_id.is_(None),
+        Comment.agenda_item_id == target.agenda_item.id,
+    )
+
+
 def since(target: Target, after_id: Any = None, *, limit: int = 500) -> list[Comment]:
     """Comments on the target after ``after_id`` (all without it): what a reconnect missed."""
-    if after_id is not None and (not isinstance(after_id, int) or isinstance(after_id, bool)):
+    if after_id is not None and after_id != 0 and not is_id(after_id):
         raise CommentError("Mốc góp ý không hợp lệ.")
-    query = sa.select(Comment).where(Comment.meeting_id == target.meeting.id)
-    if target.document is not None:
-        query = query.where(Comment.document_id == target.document.id)
-    else:
-        query = query.where(
-            Comment.agenda_item_id == (target.agenda_item.id if target.agenda_item else None)
-        )
+    query = sa.select(Comment).where(_on(target))
     if after_id:
         query = query.where(Comment.id > after_id)
     return list(db.session.scalars(query.order_by(Comment.id).limit(limit)))
@@ -295,10 +366,12 @@ def changed_since(target: Target, moment: Any) -> list[Comment]:
         raise CommentError("Mốc thời gian không hợp lệ.") from exc
     if stamp.tzinfo is None:
         raise CommentError("Mốc thời gian không hợp lệ.")
+    try:
+        stamp = stamp.astimezone(UTC)  # e.g. year 1 at +14:00 has no UTC time to compare with
+    except (ValueError, OverflowError) as exc:
+        raise CommentError("Mốc thời gian không hợp lệ.") from exc
     query = sa.select(Comment).where(
-        Comment.meeting_id == target.meeting.id,
+        _on(target),
         sa.or_(Comment.edited_at > stamp, Comment.hidden_at > stamp, Comment.deleted_at > stamp),
     )
-    if target.document is not None:
-        query = query.where(Comment.document_id == target.document.id)
     return list(db.session.scalars(query.order_by(Comment.id)))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from handbook import db
 from handbook.accounts.models import User
@@ -24,6 +25,11 @@ from handbook.timeutil import utcnow
 from handbook.urls import path_for
 
 logger = logging.getLogger(__name__)
+
+#: Sent after a publication's audience was told (committed): ``meeting`` (an id or None) and
+#: ``documents`` (ids) have just become visible to members. Features that held something back
+#: until then (mentions in comments on drafts) listen here instead of being called.
+published = Namespace().signal("published")
 
 
 #: A publish time this far in the past is taken as "now" (a form filled in slowly).
@@ -134,8 +140,10 @@ def _publish_meeting(meeting_id: int, now: datetime) -> int:
         dedupe_key=f"meeting:{meeting.id}:published",
     )
     push_after_commit(users, kind="meeting.published", payload=payload)
+    document_ids = [d.id for d in documents]
     db.session.commit()
-    logger.info("meeting %s published to %s members", meeting.id, len(users))
+    logger.info("meeting %s published to %s members", meeting_id, len(users))
+    published.send(None, meeting=meeting_id, documents=document_ids)
     return 1
 
 
@@ -162,6 +170,7 @@ def _publish_document(document_id: int, now: datetime) -> int:
     )
     push_after_commit(users, kind="document.published", payload=payload)
     db.session.commit()
+    published.send(None, meeting=None, documents=[document_id])
     return 1
 
 
