@@ -43,9 +43,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
 
-    from handbook import compression, db, extensions, jobs, security, templating
+    from handbook import compression, db, extensions, inputs, jobs, security, templating
     from handbook.models import import_all
 
+    # Bounded ids for every <int:…> rule and named multipart parts: before any rule is added.
+    inputs.init_app(app)
     import_all()
     db.init_app(app)
     jobs.init_app(app)

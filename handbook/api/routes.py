@@ -2,26 +2,31 @@
 
 Signed in with the session cookie; writes carry the CSRF token in ``X-CSRFToken`` (read it
 from ``GET /api/v1/me``). Errors are ``{"error": {"status", "message"}}`` in Vietnamese.
+
+A write without a session answers 401 before any CSRF check (the global check would say 400,
+which tells an API client nothing); a signed-in write without the token still gets 400.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from handbook import db
 from handbook.api import serializers
-from handbook.api.openapi import spec
+from handbook.api.openapi import MAX_NOTIFICATIONS, spec
 from handbook.comments import service as comment_service
 from handbook.comments.operations import CommentError
 from handbook.documents import operations as documents
 from handbook.documents.models import Document, DocumentPage
+from handbook.extensions import csrf
+from handbook.inputs import MAX_ID
 from handbook.meetings import operations as meetings
 from handbook.meetings.models import Meeting, MeetingKind
 from handbook.meetings.publishing import schedule
@@ -30,6 +35,10 @@ from handbook.orgs.models import Organization, OrgKind, Reach
 from handbook.policy import Action, load
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# CSRF is checked below, after the sign-in check, so that a write without a session says 401.
+csrf.exempt(bp)
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class BadRequest(ValueError):
@@ -39,6 +48,18 @@ class BadRequest(ValueError):
 @bp.errorhandler(BadRequest)
 def _bad_request(error: BadRequest) -> tuple[Response, int]:
     return jsonify(error={"status": 400, "message": str(error)}), 400
+
+
+@bp.before_request
+def _signed_in_writes() -> None:
+    """Writes need a session (else 401), then the CSRF token (else 400, as on the pages)."""
+    if request.method in _SAFE_METHODS:
+        return
+    if not current_user.is_authenticated:
+        abort(401)
+    config = current_app.config
+    if config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True):
+        csrf.protect()
 
 
 def _body() -> dict[str, Any]:
@@ -69,7 +90,41 @@ def _moment(data: dict[str, Any], key: str, *, required: bool) -> datetime | Non
         raise BadRequest(f"Trường “{key}” phải là thời điểm ISO 8601 có múi giờ.") from exc
     if moment.tzinfo is None:
         raise BadRequest(f"Trường “{key}” phải có múi giờ, ví dụ 2026-12-05T19:30:00+07:00.")
+    try:  # stored in UTC: 0001-01-01T00:00+07:00 has no UTC time
+        moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise BadRequest(f"Trường “{key}” nằm ngoài khoảng thời gian cho phép.") from exc
     return moment
+
+
+def _query_int(key: str, *, low: int, high: int) -> int | None:
+    """An integer query parameter from ``low`` to ``high``; None when absent."""
+    raw = request.args.get(key)
+    if raw is None:
+        return None
+    value = _bounded_int(raw, low, high)
+    if value is None:
+        raise BadRequest(f"Tham số “{key}” phải là số nguyên từ {low} đến {high}.")
+    return value
+
+
+def _bounded_int(raw: str, low: int, high: int) -> int | None:
+    """``raw`` as a plain decimal from ``low`` to ``high`` (no sign, no spaces), else None."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(high)):  # also spares int() a number thousands of digits long
+        return None
+    value = int(digits)
+    return value if low <= value <= high else None
+
+
+def _since() -> str | None:
+    """``?since=``: an ISO time with its zone, as the last answer's ``now`` gave it."""
+    raw = request.args.get("since")
+    if raw is not None:
+        _moment({"since": raw}, "since", required=True)
+    return raw
 
 
 @bp.get("/openapi.json")
@@ -161,12 +216,8 @@ def publish_meeting(meeting_id: int) -> Response:
         raise BadRequest(str(exc)) from exc
     db.session.commit()
     schedule(at)
-    db.session.expire_all()
-    return jsonify(
-        serializers.meeting(
-            db.session.get(Meeting, meeting.id), meetings.visible_documents(current_user, meeting)
-        )
-    )
+    db.session.expire_all()  # read back what the jobs wrote (attributes reload on access)
+    return jsonify(serializers.meeting(meeting, meetings.visible_documents(current_user, meeting)))
 
 
 @bp.post("/meetings/<int:meeting_id>/documents")
@@ -177,7 +228,7 @@ def upload_document(meeting_id: int) -> tuple[Response, int]:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise BadRequest("Thiếu tệp (trường “file”).")
-    item_id = request.form.get("agenda_item_id", type=int)
+    item_id = _form_id("agenda_item_id")
     item = next((i for i in meeting.agenda if i.id == item_id), None)
     if item_id is not None and item is None:
         raise BadRequest("Nội dung chương trình không thuộc buổi sinh hoạt này.")
@@ -188,15 +239,33 @@ def upload_document(meeting_id: int) -> tuple[Response, int]:
             actor=current_user,
             meeting=meeting,
             agenda_item=item,
-            title=request.form.get("title"),
+            title=_form_title(),
         )
     except documents.UploadRefused as exc:
         db.session.rollback()
         raise BadRequest(str(exc)) from exc
     db.session.commit()
     documents.queue_extraction(document)
-    db.session.expire_all()
-    return jsonify(serializers.document(db.session.get(Document, document.id))), 201
+    db.session.expire_all()  # read back what the jobs wrote (attributes reload on access)
+    return jsonify(serializers.document(document)), 201
+
+
+def _form_id(key: str) -> int | None:
+    """An optional id in the upload form; anything but one is refused, not ignored."""
+    raw = request.form.get(key)
+    if raw is None or raw == "":
+        return None
+    value = _bounded_int(raw, 1, MAX_ID)
+    if value is None:
+        raise BadRequest(f"Trường “{key}” phải là mã số hợp lệ.")
+    return value
+
+
+def _form_title() -> str | None:
+    title = request.form.get("title")
+    if title is not None and len(title) > 300:
+        raise BadRequest("Trường “title” dài quá 300 ký tự.")
+    return title
 
 
 @bp.get("/documents/<int:document_id>")
@@ -235,16 +304,17 @@ def publish_document(document_id: int) -> Response:
         raise BadRequest(str(exc)) from exc
     db.session.commit()
     schedule(at)
-    db.session.expire_all()
-    return jsonify(serializers.document(db.session.get(Document, document.id)))
+    db.session.expire_all()  # read back what the jobs wrote (attributes reload on access)
+    return jsonify(serializers.document(document))
 
 
 @bp.get("/notifications")
 @login_required
 def list_notifications() -> Response:
-    items = notifications.recent(
-        current_user.id, limit=min(request.args.get("limit", 50, type=int), 200)
-    )
+    limit = _query_int("limit", low=1, high=MAX_NOTIFICATIONS)
+    if limit is None:
+        limit = 50
+    items = notifications.recent(current_user.id, limit=limit)
     return jsonify(
         notifications=[serializers.notification(n) for n in items],
         unread=notifications.unread_count(current_user.id),
@@ -271,9 +341,9 @@ def _comment_refused(error: CommentError) -> tuple[Response, int]:
 @login_required
 def list_comments(document_id: int) -> Response:
     """All comments, or those after ``?after=<id>`` plus those changed since ``?since=<time>``."""
-    after = request.args.get("after", type=int)
+    after = _query_int("after", low=0, high=MAX_ID)
     _room, result = comment_service.sync(
-        current_user, {"document": document_id, "after": after, "since": request.args.get("since")}
+        current_user, {"document": document_id, "after": after, "since": _since()}
     )
     result.pop("ok")
     return jsonify(result)
@@ -292,9 +362,9 @@ def post_comment(document_id: int) -> tuple[Response, int]:
 @bp.get("/agenda-items/<int:item_id>/comments")
 @login_required
 def list_item_comments(item_id: int) -> Response:
-    after = request.args.get("after", type=int)
+    after = _query_int("after", low=0, high=MAX_ID)
     _room, result = comment_service.sync(
-        current_user, {"agenda_item": item_id, "after": after, "since": request.args.get("since")}
+        current_user, {"agenda_item": item_id, "after": after, "since": _since()}
     )
     result.pop("ok")
     return jsonify(result)

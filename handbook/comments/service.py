@@ -12,6 +12,7 @@ from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
 from handbook.comments.serialize import comment_json
 from handbook.documents.models import Document
+from handbook.inputs import is_id
 from handbook.meetings.models import AgendaItem, Meeting
 from handbook.policy import Action, can
 from handbook.realtime import agenda_room, document_room, push
@@ -21,10 +22,11 @@ _MISSING_DOCUMENT = "Không tìm thấy tài liệu."
 
 
 def _int(data: dict[str, Any], key: str) -> int:
+    """An id from the payload; one no database column can hold is refused, never queried."""
     value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise CommentError(f"Trường “{key}” phải là số nguyên dương.")
-    return value
+    if is_id(value):
+        return value
+    raise CommentError(f"Trường “{key}” phải là mã số hợp lệ (số nguyên dương).")
 
 
 def _dict(data: Any) -> dict[str, Any]:
