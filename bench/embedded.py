@@ -33,6 +33,8 @@ def demo_server(**settings: str) -> Iterator[str]:
             "HANDBOOK_INSTANCE": instance,
             "PORT": str(port),
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            # Every load client comes from 127.0.0.1: no per-address bound on connections.
+            "SERVE_MAX_CONNECTIONS_PER_IP": "0",
             "LOG_LEVEL": "ERROR",
             **settings,
         }

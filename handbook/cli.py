@@ -97,6 +97,7 @@ def demo() -> None:
 @click.option("--host", default=None, help="Defaults to HOST, or 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Defaults to PORT, or 5000.")
 def serve(host: str | None, port: int | None) -> None:
+    from handbook import serving
     from handbook.extensions import socketio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -115,7 +116,10 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(f"Sổ tay Đảng viên điện tử đang chạy tại http://{host}:{port}/", err=True)
     sys.stdout.flush()
     try:
-        socketio.run(app, host=host, port=port, log_output=True)
+        # gevent's server as Flask-SocketIO builds it, with our handler: slow, idle and too
+        # many connections from one address are let go (handbook/serving.py).
+        handler = serving.handler_class(serving.Limits.from_config(app.config))
+        socketio.run(app, host=host, port=port, log_output=True, handler_class=handler)
     finally:
         if consumer is not None:
             consumer.stop(graceful=False)

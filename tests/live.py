@@ -46,6 +46,9 @@ def run_live_server(
         # that a growing suite never meets it.
         LOGIN_RATE_LIMIT="300 per minute",
     )
+    # ... and every browser and client comes from 127.0.0.1: the per-address bound on
+    # connections would count them all as one (tests/test_serve_limits.py sets its own).
+    env.setdefault("SERVE_MAX_CONNECTIONS_PER_IP", "0")
 
     run_demo(env)
 
