@@ -25,8 +25,13 @@ bulk client processes' backlog; when the two disagree, the clients were the bott
 With ``--fast-fanout off,on`` each deployment runs twice, with the servers'
 SOCKETIO_FAST_FANOUT off and on (handbook/fanout.py), to A/B the fan-out in one sitting.
 
+With ``--sqlite-synchronous NORMAL,FULL`` each one-process deployment (SQLite) runs once per
+value, the server's SQLite connections set to it (handbook/db.py: FULL, so that a comment
+acknowledged survives a power cut), to measure what that durability costs in one sitting.
+Values may repeat (NORMAL,FULL,NORMAL,FULL) to interleave them on a shared machine.
+
 Run: .venv/bin/python bench/comments.py [--readers 200,1000] [--processes 1,2] [--profile]
-     [--fast-fanout off,on]
+     [--fast-fanout off,on] [--sqlite-synchronous NORMAL,FULL]
 """
 
 from __future__ import annotations
@@ -589,6 +594,27 @@ def _all(clients: list[Client], command: str, timeout: float = 180, **args: Any)
 
 # --------------------------------------------------------------------------- servers
 
+#: ``python -m handbook serve`` with handbook.db.SQLITE_SYNCHRONOUS set first (argv[1]); the
+#: product has no setting for it on purpose, this is only for measuring its cost.
+_SERVE_WITH_SYNCHRONOUS = """
+import sys
+
+mode = sys.argv[1]
+sys.argv = [sys.argv[0], "serve"]
+import handbook.__main__ as entry  # patches the standard library with gevent first
+import handbook.db
+
+handbook.db.SQLITE_SYNCHRONOUS = mode
+print(f"bench: SQLite synchronous={mode}", file=sys.stderr, flush=True)
+entry.main()
+"""
+
+
+def _serve_command(synchronous: str | None) -> list[str]:
+    if synchronous is None:
+        return [sys.executable, "-m", "handbook", "serve"]
+    return [sys.executable, "-c", _SERVE_WITH_SYNCHRONOUS, synchronous]
+
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
@@ -636,6 +662,7 @@ class Deployment:
     database: str
     queue: str
     redis_pid: int | None = None
+    synchronous: str | None = None
 
     @property
     def bases(self) -> list[str]:
@@ -644,14 +671,19 @@ class Deployment:
 
 @contextlib.contextmanager
 def deployment(
-    processes: int, pin: bool, workdir: Path, fanout: str = "on"
+    processes: int,
+    pin: bool,
+    workdir: Path,
+    fanout: str = "on",
+    synchronous: str | None = None,
 ) -> Iterator[Deployment]:
-    """Start Redis and PostgreSQL schema (for 2+ processes), load the demo, start the servers.
+    """Start Redis and PostgreSQL schema (for 2+ processes), load the demo, start the servers
+    (with SQLite's ``synchronous`` set to ``synchronous`` when given).
 
     Everything started here is stopped, and the schema dropped, when the block ends."""
     with contextlib.ExitStack() as stack:
-        instance = workdir / f"instance-{processes}-{fanout}"
-        instance.mkdir()
+        label = f"{processes}-{fanout}-{synchronous or 'default'}"
+        instance = Path(tempfile.mkdtemp(prefix=f"instance-{label}-", dir=workdir))
         env = {
             **os.environ,
             "HANDBOOK_INSTANCE": str(instance),
@@ -659,6 +691,8 @@ def deployment(
             "SECRET_KEY": secrets.token_hex(32),
             "LOGIN_RATE_LIMIT": "100000 per minute",
             "COMMENT_RATE_LIMIT": "100000 per minute",
+            # Every client socket comes from 127.0.0.1: no per-address bound on connections.
+            "SERVE_MAX_CONNECTIONS_PER_IP": "0",
             "LOG_LEVEL": "ERROR",
             # handbook/fanout.py: room broadcasts framed once and written at once, or not.
             "SOCKETIO_FAST_FANOUT": "1" if fanout == "on" else "0",
@@ -712,17 +746,17 @@ def deployment(
         ports, pids = [], []
         for number in range(processes):
             port = _free_port()
-            log = workdir / f"serve-{processes}-{fanout}-{number}.log"
+            log = instance / f"serve-{label}-{number}.log"
             server_env = {**env, "PORT": str(port)}
             server_env["SERVER_JOB_WORKERS"] = "2" if number == 0 else "0"
-            server = _start([sys.executable, "-m", "handbook", "serve"], server_env, log)
+            server = _start(_serve_command(synchronous), server_env, log)
             stack.callback(_stop, server)
             if pin:  # servers on CPU 0 (the job workers' extraction children inherit it)
                 os.sched_setaffinity(server.pid, {0})
             _wait_http(f"http://127.0.0.1:{port}/login", server, log)
             ports.append(port)
             pids.append(server.pid)
-        yield Deployment(ports, pids, database, queue, redis_pid)
+        yield Deployment(ports, pids, database, queue, redis_pid, synchronous)
 
 
 def _wait_redis(port: int) -> None:
@@ -929,14 +963,23 @@ def _frame_name(frame: str) -> str:
 
 
 def run_deployment(
-    processes: int, settings: Settings, ctx: Any, fanout: str = "on"
+    processes: int,
+    settings: Settings,
+    ctx: Any,
+    fanout: str = "on",
+    synchronous: str | None = None,
 ) -> dict[str, Any]:
     pin = settings.pin and processes == 1
     client_cpus = [1] if pin else None
-    result: dict[str, Any] = {"processes": processes, "pinned": pin, "fanout": fanout}
+    result: dict[str, Any] = {
+        "processes": processes,
+        "pinned": pin,
+        "fanout": fanout,
+        "synchronous": synchronous,
+    }
     clients: list[Client] = []
     with (
-        deployment(processes, pin, settings.workdir, fanout) as dep,
+        deployment(processes, pin, settings.workdir, fanout, synchronous) as dep,
         Sampler() as sampler,
     ):
         try:
@@ -1041,8 +1084,8 @@ class Phase:
 
     @property
     def tag(self) -> str:
-        """Names this deployment's files: process count and fan-out path."""
-        return f"{len(self.dep.pids)}-{self.fanout}"
+        """Names this deployment's files: process count, fan-out path, SQLite synchronous."""
+        return f"{len(self.dep.pids)}-{self.fanout}-{self.dep.synchronous or 'default'}"
 
     @property
     def readers(self) -> list[Client]:
@@ -1210,8 +1253,9 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
     )
     for res in results:
         add("")
+        sync = f", SQLite synchronous={res['synchronous']}" if res.get("synchronous") else ""
         add(
-            f"== {res['processes']} server process(es), fast fan-out {res['fanout']}: "
+            f"== {res['processes']} server process(es), fast fan-out {res['fanout']}{sync}: "
             f"{res['database']}; "
             f"Socket.IO message queue: {res['queue']}"
         )
@@ -1301,6 +1345,27 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
                 add("")
                 add(f"   py-spy, {name} during the {row['readers']}-reader {row['kind']} run:")
                 out.extend(f"     {line}" for line in lines)
+    sync_rows = [r for r in results if r.get("synchronous") and r.get("throughput")]
+    if sync_rows:
+        add("")
+        add("sustained posting by SQLite synchronous (the order they ran in):")
+        for res in sync_rows:
+            tp = res["throughput"]
+            add(
+                f"   {res['synchronous']:6s}: stored {tp['stored_per_s']:6.1f} comments/s, "
+                f"ack p50 {tp['ack_median_ms']:6.1f} ms, p99 {tp['ack_p99_ms']:6.1f} ms; "
+                f"rest of machine {tp['cpu']['rest']:.2f} cores"
+            )
+        means = {}
+        for mode in dict.fromkeys(r["synchronous"] for r in sync_rows):
+            rates = [r["throughput"]["stored_per_s"] for r in sync_rows if r["synchronous"] == mode]
+            means[mode] = statistics.mean(rates)
+        if {"NORMAL", "FULL"} <= means.keys():
+            change = (means["FULL"] / means["NORMAL"] - 1) * 100
+            add(
+                f"   mean: NORMAL {means['NORMAL']:.1f}, FULL {means['FULL']:.1f} comments/s "
+                f"({change:+.1f} % with FULL)"
+            )
     add("")
     add(
         "latency: from just before the poster's emit to each reader's comment.new handler "
@@ -1325,6 +1390,13 @@ def _fanouts(text: str) -> list[str]:
     if not values or any(v not in {"on", "off"} for v in values):
         raise SystemExit(f"--fast-fanout: on, off or both (got {text!r})")
     return values
+
+
+def _synchronous(text: str) -> list[str | None]:
+    values = [v.strip().upper() for v in text.split(",") if v.strip()]
+    if any(v not in {"NORMAL", "FULL"} for v in values):
+        raise SystemExit(f"--sqlite-synchronous: NORMAL, FULL or a list of them (got {text!r})")
+    return list(values) or [None]
 
 
 def _ints(text: str) -> list[int]:
@@ -1372,6 +1444,12 @@ def main() -> int:
         default="on",
         help="SOCKETIO_FAST_FANOUT of the servers: on, off, or off,on to A/B them in one sitting",
     )
+    parser.add_argument(
+        "--sqlite-synchronous",
+        default="",
+        help="one-process (SQLite) deployments once per value: NORMAL, FULL, or a list such as "
+        "NORMAL,FULL,NORMAL,FULL (default: the server's own, FULL)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
 
@@ -1395,14 +1473,22 @@ def main() -> int:
             profile=args.profile,
             workdir=Path(tmp),
         )
-        runs = [(p, f) for f in _fanouts(args.fast_fanout) for p in _ints(args.processes)]
-        for processes, fanout in runs:
+        modes = _synchronous(args.sqlite_synchronous)
+        runs = [
+            (p, f, s)
+            for f in _fanouts(args.fast_fanout)
+            for p in _ints(args.processes)
+            for s in (modes if p == 1 else [None])
+        ]
+        for processes, fanout, synchronous in runs:
             try:
-                results.append(run_deployment(processes, settings, ctx, fanout))
+                results.append(run_deployment(processes, settings, ctx, fanout, synchronous))
             except Exception:
-                for log in sorted(Path(tmp).glob("serve-*.log")):
+                for log in sorted(Path(tmp).glob("instance-*/serve-*.log")):
                     print(f"--- {log.name} (last lines)", file=sys.stderr)
-                    print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
+                    text = log.read_text(errors="replace")
+                    print(text[-2000:], file=sys.stderr)
+                    shutil.copy(log, Path(tempfile.gettempdir()) / f"bench-{log.name}")
                 raise
     text = report(results, time.monotonic() - started)
     print(text)

@@ -9,6 +9,7 @@ Works on any model with ``id``, ``status`` (``queued``/``processing``/…), ``pr
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import timedelta
@@ -17,7 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from handbook import db
+from handbook.jobs import NOT_QUEUED, waiting
 from handbook.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
 
 #: A claim not renewed for this long belongs to a worker that died.
 STALE_AFTER = timedelta(minutes=3)
@@ -100,3 +104,28 @@ def unfinished(model: Any) -> list[int]:
             )
         )
     )
+
+
+def requeue_unfinished(model: Any, task: Any, *, what: str) -> int:
+    """Queue every row of ``model`` waiting in the database but not in the queue (never queued
+    because the queue was down, or left half done by a crash); returns how many were queued.
+
+    What is already in the queue is left alone, so a sweep every minute piles nothing up; a
+    duplicate (a race with a worker taking the job) just loses the claim.
+    """
+    unfinished_ids = unfinished(model)
+    if not unfinished_ids:
+        return 0
+    queued = waiting(task)
+    if queued is None:
+        return 0  # the queue is unreachable: the next sweep tries again
+    count = 0
+    for row_id in unfinished_ids:
+        if (row_id,) in queued:
+            continue
+        if task(row_id) is NOT_QUEUED:
+            break  # the queue went away meanwhile
+        count += 1
+    if count:
+        logger.info("queued %s %s left unfinished", count, what)
+    return count

@@ -66,17 +66,27 @@ def include_object(obj: Any, name: str | None, _type: str, _reflected: bool, _co
     return not (name or "").startswith(_HAND_MADE)
 
 
+#: SQLite's ``synchronous`` on every connection. In WAL mode NORMAL syncs only at checkpoints,
+#: so a power cut can take back the last commits, acknowledged comments included; FULL syncs
+#: the WAL at every commit, so what we have acknowledged stays (cost: bench/README-comments.md).
+#: Not a setting: ``bench/comments.py --sqlite-synchronous`` changes it only to measure that.
+SQLITE_SYNCHRONOUS = "FULL"
+
+
 def make_engine(url: str) -> sa.Engine:
     """Create an engine with the settings each backend needs to behave under concurrency."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        synchronous = SQLITE_SYNCHRONOUS
+        if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"SQLITE_SYNCHRONOUS: NORMAL, FULL or EXTRA, not {synchronous!r}")
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.close()
 
         return engine

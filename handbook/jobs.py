@@ -5,6 +5,12 @@ database session). In the embedded mode the consumer runs inside the server proc
 greenlets (``start_consumer``); scaled out, ``python -m handbook worker`` runs it on Redis.
 Huey removes a task from the queue before running it, so a crash loses the running one:
 every job is idempotent, and ``recover`` re-queues half-done work when a consumer starts.
+
+The database, not the queue, is the record of work to do. Queueing a job never raises when
+the queue cannot be reached (Redis down): the caller has already committed, so answering
+500 would only make the user repeat what is kept. The work waits in the database ("đang chờ
+xử lý") and a periodic sweep queues it once the queue answers again. Every job must
+therefore have such a sweep (or be one).
 """
 
 from __future__ import annotations
@@ -18,18 +24,59 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey
+from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound=Callable[[], object])
 
-huey = Huey("handbook", storage_class=MemoryStorage, utc=True)
+#: What a job call returns when the queue could not be reached (the work waits for a sweep).
+NOT_QUEUED: Any = object()
+
+
+class _TolerantTask(TaskWrapper):
+    """A task whose queueing reports an unreachable queue instead of raising.
+
+    The caller has committed the work first; raising would turn a queue outage into a 500
+    for something that is kept and will be done. Inline (``immediate``) runs keep Huey's
+    behaviour, so a job's own errors still surface in tests.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._tolerantly(super().__call__, args, kwargs)
+
+    def schedule(self, *args: Any, **kwargs: Any) -> Any:
+        return self._tolerantly(super().schedule, args, kwargs)
+
+    def _tolerantly(self, enqueue: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        if self.huey.immediate:
+            return enqueue(*args, **kwargs)
+        try:
+            return enqueue(*args, **kwargs)
+        except Exception as exc:  # redis.ConnectionError, sqlite3.OperationalError, ...
+            logger.warning(
+                "could not queue %s%r (%s: %s); it waits for the sweep",
+                self.name,
+                args,
+                type(exc).__name__,
+                exc,
+            )
+            return NOT_QUEUED
+
+
+class _Huey(Huey):
+    def get_task_wrapper_class(self) -> type[TaskWrapper]:
+        return _TolerantTask
+
+
+huey = _Huey("handbook", storage_class=MemoryStorage, utc=True)
 #: The app jobs run in when no app context is current (the consumer's workers).
 _bound_app: Flask | None = None
 #: Called when a consumer starts, to re-queue work a crash left half done.
-_recoveries: list[Callable[[], None]] = []
+_recoveries: list[Callable[[], object]] = []
 
 
 def init_app(app: Flask) -> None:
@@ -85,13 +132,33 @@ def periodic(**crontab: str) -> Callable[[F], F]:
     return decorate
 
 
-def on_recover(fn: Callable[[], None]) -> Callable[[], None]:
-    """Register a function that re-queues what a crash left half done."""
+def waiting(task: Any) -> set[tuple[Any, ...]] | None:
+    """The argument tuples of ``task`` now waiting in the queue; ``None`` when the queue cannot
+    be read. A sweep uses it so that work already queued is not queued again."""
+    try:
+        items = huey.storage.enqueued_items()
+    except Exception as exc:  # the queue is unreachable: nothing can be queued either
+        logger.warning("could not read the job queue (%s: %s)", type(exc).__name__, exc)
+        return None
+    found: set[tuple[Any, ...]] = set()
+    for data in items:
+        try:
+            queued = huey.deserialize_task(data)
+        except Exception:  # noqa: S112 - a task this version does not know: a worker drops it
+            continue
+        if isinstance(queued, task.task_class):
+            found.add(tuple(queued.args))
+    return found
+
+
+def on_recover(fn: R) -> R:
+    """Register a function that re-queues what a crash (or a queue outage) left undone."""
     _recoveries.append(fn)
     return fn
 
 
 def recover(app: Flask) -> None:
+    """Run every recovery step (each one a sweep of the database for work left undone)."""
     with app.app_context():
         for fn in _recoveries:
             try:

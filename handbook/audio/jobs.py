@@ -200,12 +200,13 @@ def _fail(track_id: int, message: str) -> None:
 
 
 @on_recover
-def sweep() -> None:
-    for track_id in claims.unfinished(AudioTrack):
-        synthesize_audio(track_id)
+def sweep() -> int:
+    """Queue every track waiting in the database but not in the queue (never queued because
+    the queue was down, or left half made by a crash); returns how many were queued."""
+    return claims.requeue_unfinished(AudioTrack, synthesize_audio, what="audio tracks")
 
 
-@periodic(minute="*/5")
+@periodic(minute="*")
 def _sweep_periodically() -> None:
     sweep()
 

@@ -2,8 +2,9 @@
 
 Safe to run twice: a worker first claims the document (one UPDATE that only one worker wins)
 and renews the claim as it progresses. A job killed by a crash leaves a claim that goes stale;
-``sweep`` (at consumer start and every few minutes) queues such documents again, and the next
-run starts over from the stored file. A document already read is never read again.
+a document uploaded while the queue was down (Redis stopped) was never queued at all. ``sweep``
+(at consumer start and every minute) queues both kinds, unless already waiting in the queue,
+and the next run starts over from the stored file. A document already read is never read again.
 """
 
 from __future__ import annotations
@@ -123,15 +124,12 @@ def _fail(document_id: int, code: str, message: str) -> None:
 
 
 @on_recover
-def sweep() -> None:
-    """Queue again what a crash or restart left unread (a duplicate run just loses the claim)."""
-    pending = claims.unfinished(Document)
-    for document_id in pending:
-        extract_document(document_id)
-    if pending:
-        logger.info("re-queued %s documents left unread", len(pending))
+def sweep() -> int:
+    """Queue every document waiting in the database but not in the queue (never queued, or
+    left half read by a crash); returns how many were queued."""
+    return claims.requeue_unfinished(Document, extract_document, what="documents")
 
 
-@periodic(minute="*/5")
+@periodic(minute="*")
 def _sweep_periodically() -> None:
     sweep()

@@ -33,6 +33,13 @@ _CONTENT_TYPES = {
 }
 
 
+#: Told to the uploader when the job queue (Redis) is down: the file is kept and will be read.
+WAITING_FOR_QUEUE = (
+    "Hệ thống đọc tài liệu đang tạm gián đoạn: tài liệu ở trạng thái “đang chờ xử lý” và sẽ "
+    "được đọc tự động khi hệ thống hoạt động lại. Bạn không cần tải lên lại."
+)
+
+
 class UploadRefused(ValueError):
     """An upload we will not keep; the message is for the user, in Vietnamese."""
 
@@ -118,11 +125,16 @@ def add_document(
     return document
 
 
-def queue_extraction(document: Document) -> None:
-    """Queue the reading of a committed document (runs inline under tests)."""
-    from handbook.documents.jobs import extract_document
+def queue_extraction(document: Document) -> bool:
+    """Queue the reading of a committed document (runs inline under tests).
 
-    extract_document(document.id)
+    False when the queue cannot be reached (Redis down): the document stays "đang chờ xử lý"
+    and the sweep queues it once the queue answers, so the upload still succeeds.
+    """
+    from handbook.documents.jobs import extract_document
+    from handbook.jobs import NOT_QUEUED
+
+    return extract_document(document.id) is not NOT_QUEUED
 
 
 def save_pages(document: Document, extracted: ExtractedDocument) -> None:

@@ -260,16 +260,20 @@ def upload(meeting_id: int) -> BaseResponse | tuple[Response, int]:
             continue
         db.session.commit()
         kept.append(document)
-    for document in kept:
-        documents.queue_extraction(document)
+    # Kept is kept: with the job queue down (Redis) they wait, and the sweep queues them.
+    waiting = [d for d in kept if not documents.queue_extraction(d)]
     if wants_json:
         db.session.expire_all()  # jobs may have run inline, in their own session
-        body = {
+        body: dict[str, object] = {
             "documents": [status_payload(db.session.get(Document, d.id)) for d in kept],
             "refused": refused,
         }
+        if waiting:
+            body["notice"] = documents.WAITING_FOR_QUEUE
         return jsonify(body), (201 if kept else 400)
-    if kept:
+    if waiting:
+        flash(f"Đã nhận {len(kept)} tệp. {documents.WAITING_FOR_QUEUE}", "success")
+    elif kept:
         flash(f"Đã nhận {len(kept)} tệp; hệ thống đang đọc nội dung.", "success")
     for item_error in refused:
         flash(item_error["message"], "error")

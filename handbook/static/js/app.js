@@ -148,7 +148,9 @@
           var body = null;
           try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
           if (xhr.status === 201) {
-            bar.value = 100; note.textContent = " đã nhận, đang đọc nội dung"; okCount += 1;
+            bar.value = 100; okCount += 1;
+            // Queue down (Redis outage): kept and waiting; say so rather than "being read".
+            note.textContent = body && body.notice ? " đã nhận, đang chờ xử lý" : " đã nhận, đang đọc nội dung";
           } else {
             item.className = "field-error";
             var message = body && body.refused && body.refused[0] ? body.refused[0].message
