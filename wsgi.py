@@ -4,7 +4,7 @@ For the real server use ``python -m handbook serve`` (gevent, Socket.IO, the wor
 """
 
 from handbook import create_app
-from handbook.extensions import socketio
+from handbook.core.extensions import socketio
 
 app = create_app()
 

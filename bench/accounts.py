@@ -14,9 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handbook import create_app, db  # noqa: E402
+from handbook import create_app  # noqa: E402
 from handbook.accounts import passwords  # noqa: E402
-from handbook.config import TestConfig  # noqa: E402
+from handbook.core import db
+from handbook.core.config import TestConfig  # noqa: E402
 from handbook.orgs.member_import import import_members  # noqa: E402
 from handbook.orgs.models import OrgKind  # noqa: E402
 from handbook.orgs.operations import create_organization  # noqa: E402

@@ -23,10 +23,10 @@ join order, so the sentinels' latency is the server's time to reach all N reader
 bulk client processes' backlog; when the two disagree, the clients were the bottleneck.
 
 With ``--fast-fanout off,on`` each deployment runs twice, with the servers'
-SOCKETIO_FAST_FANOUT off and on (handbook/fanout.py), to A/B the fan-out in one sitting.
+SOCKETIO_FAST_FANOUT off and on (handbook/core/fanout.py), to A/B the fan-out in one sitting.
 
 With ``--sqlite-synchronous NORMAL,FULL`` each one-process deployment (SQLite) runs once per
-value, the server's SQLite connections set to it (handbook/db.py: FULL, so that a comment
+value, the server's SQLite connections set to it (handbook/core/db.py: FULL, so that a comment
 acknowledged survives a power cut), to measure what that durability costs in one sitting.
 Values may repeat (NORMAL,FULL,NORMAL,FULL) to interleave them on a shared machine.
 
@@ -594,7 +594,7 @@ def _all(clients: list[Client], command: str, timeout: float = 180, **args: Any)
 
 # --------------------------------------------------------------------------- servers
 
-#: ``python -m handbook serve`` with handbook.db.SQLITE_SYNCHRONOUS set first (argv[1]); the
+#: ``python -m handbook serve`` with handbook.core.db.SQLITE_SYNCHRONOUS set first (argv[1]); the
 #: product has no setting for it on purpose, this is only for measuring its cost.
 _SERVE_WITH_SYNCHRONOUS = """
 import sys
@@ -602,9 +602,9 @@ import sys
 mode = sys.argv[1]
 sys.argv = [sys.argv[0], "serve"]
 import handbook.__main__ as entry  # patches the standard library with gevent first
-import handbook.db
+import handbook.core.db
 
-handbook.db.SQLITE_SYNCHRONOUS = mode
+handbook.core.db.SQLITE_SYNCHRONOUS = mode
 print(f"bench: SQLite synchronous={mode}", file=sys.stderr, flush=True)
 entry.main()
 """
@@ -694,7 +694,7 @@ def deployment(
             # Every client socket comes from 127.0.0.1: no per-address bound on connections.
             "SERVE_MAX_CONNECTIONS_PER_IP": "0",
             "LOG_LEVEL": "ERROR",
-            # handbook/fanout.py: room broadcasts framed once and written at once, or not.
+            # handbook/core/fanout.py: room broadcasts framed once and written at once, or not.
             "SOCKETIO_FAST_FANOUT": "1" if fanout == "on" else "0",
         }
         for name in ("DATABASE_URL", "REDIS_URL", "PORT", "SERVER_JOB_WORKERS"):

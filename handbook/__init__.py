@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from handbook.config import Config, _bool
+from handbook.core.config import Config, _bool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,12 +43,13 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
 
-    from handbook import compression, db, extensions, inputs, jobs, security, templating
-    from handbook.models import import_all
+    # Imported here, not at the top: every module of the package imports ``handbook`` (this
+    # file) first, so importing the domains at module level would be a cycle through the root.
+    from handbook import domains
+    from handbook.core import compression, db, extensions, inputs, jobs, security, templating
 
     # Bounded ids for every <int:…> rule and named multipart parts: before any rule is added.
     inputs.init_app(app)
-    import_all()
     db.init_app(app)
     jobs.init_app(app)
     security.init_app(app)
@@ -56,11 +57,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     compression.init_app(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
-    # Socket handlers must be registered before the first init_app: Flask-SocketIO replays
-    # its list of handlers into every new server, but a handler added after a server exists
-    # goes to that one server only (and a second app, as in tests, would lack it).
-    from handbook import realtime  # noqa: F401
-    from handbook.comments import events as _comment_events  # noqa: F401
+    # Importing ``domains`` (above) registered every socket handler: they must be registered
+    # before the first socketio.init_app. Flask-SocketIO replays its list of handlers into every
+    # new server, but a handler added after a server exists goes to that one server only (and a
+    # second app, as in tests, would lack it).
 
     # The SocketIO singleton keeps the previous app's queue manager in its options; an app
     # without REDIS_URL must not inherit one (several apps per process: tests, CLI).
@@ -76,34 +76,18 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         # A comment is at most 5,000 characters (< 20 KB in UTF-8); refuse anything far larger.
         max_http_buffer_size=64 * 1024,
     )
-    from handbook import fanout
+    from handbook.core import fanout
 
     # Room broadcasts framed once and written at once to websocket readers (issue #5).
     fanout.install(extensions.socketio.server, enabled=app.config["SOCKETIO_FAST_FANOUT"])
 
-    from handbook import cli, errors, maintenance, offline, pages  # noqa: F401 - maintenance: jobs
-    from handbook.accounts import routes as accounts_routes
+    from handbook import cli
     from handbook.api import routes as api_routes
-    from handbook.audio import routes as audio_routes
-    from handbook.comments import routes as comments_routes
-    from handbook.documents import routes as documents_routes
-    from handbook.meetings import publishing  # noqa: F401 - registers the publishing jobs
-    from handbook.meetings import routes as meetings_routes
-    from handbook.notifications import routes as notifications_routes
-    from handbook.orgs import routes as orgs_routes
+    from handbook.core import errors
+    from handbook.pages import home, offline
 
-    for blueprint in (
-        accounts_routes.bp,
-        orgs_routes.bp,
-        meetings_routes.bp,
-        documents_routes.bp,
-        audio_routes.bp,
-        comments_routes.bp,
-        notifications_routes.bp,
-        api_routes.bp,
-        pages.bp,
-        offline.bp,
-    ):
+    domains.init_app(app)
+    for blueprint in (api_routes.bp, home.bp, offline.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)

@@ -10,10 +10,14 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from handbook import db, jobs
+from handbook import demo as demo_data
 from handbook.accounts.models import User
+from handbook.accounts.operations import create_user, set_password
 from handbook.accounts.passwords import password_problem
 from handbook.accounts.phone import normalize_phone
+from handbook.core import db, jobs, serving
+from handbook.core.extensions import socketio
+from handbook.documents.jobs import queue_extraction
 from handbook.orgs.member_import import import_members
 from handbook.orgs.models import Organization
 
@@ -29,8 +33,6 @@ def init_app(app: Flask) -> None:
 @click.option("--phone", default=None, help="Optional phone number to sign in with.")
 @click.password_option(envvar="HANDBOOK_ADMIN_PASSWORD", help="Or set HANDBOOK_ADMIN_PASSWORD.")
 def create_admin(username: str, full_name: str, phone: str | None, password: str) -> None:
-    from handbook.accounts.operations import create_user, set_password
-
     db.upgrade(current_app.config["DATABASE_URL"])
     problem = password_problem(password, login_names=(username, phone))
     if problem:
@@ -81,11 +83,7 @@ def import_members_cmd(org_id: int, csv_file: Path) -> None:
 
 @click.command("demo", help="Create demo organisations, accounts and a meeting (safe to rerun).")
 def demo() -> None:
-    from handbook import demo as demo_data
-
     db.upgrade(current_app.config["DATABASE_URL"])
-    from handbook.documents.operations import queue_extraction
-
     summary, documents = demo_data.load()
     db.session.commit()
     for document in documents:  # read by the server's job workers (inline under tests)
@@ -97,9 +95,6 @@ def demo() -> None:
 @click.option("--host", default=None, help="Defaults to HOST, or 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Defaults to PORT, or 5000.")
 def serve(host: str | None, port: int | None) -> None:
-    from handbook import serving
-    from handbook.extensions import socketio
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["SOCKETIO_ASYNC_MODE"] != "gevent":
         raise click.ClickException("Run `serve` as `python -m handbook serve` (it needs gevent).")
@@ -117,7 +112,7 @@ def serve(host: str | None, port: int | None) -> None:
     sys.stdout.flush()
     try:
         # gevent's server as Flask-SocketIO builds it, with our handler: slow, idle and too
-        # many connections from one address are let go (handbook/serving.py).
+        # many connections from one address are let go (handbook/core/serving.py).
         handler = serving.handler_class(serving.Limits.from_config(app.config))
         socketio.run(app, host=host, port=port, log_output=True, handler_class=handler)
     finally:

@@ -1,12 +1,11 @@
-"""Alembic environment: the URL is handed over by handbook.db, never read from alembic.ini."""
+"""Alembic environment: the URL is handed over by handbook.core.db, never read from alembic.ini."""
 
 from alembic import context
 
-from handbook.db import Base, include_object, make_engine
-from handbook.models import import_all
-from handbook.timeutil import UTCDateTime
+import handbook.domains  # noqa: F401 - every model, for a complete metadata
+from handbook.core.db import Base, include_object, make_engine
+from handbook.core.timeutil import UTCDateTime
 
-import_all()
 config = context.config
 target_metadata = Base.metadata
 

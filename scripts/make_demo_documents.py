@@ -1,7 +1,7 @@
 """Build the demo meeting's sample documents (a text PDF, a scanned PDF, a Word file).
 
 The texts are ours, written for the demo. The files are committed under
-handbook/demo_documents/, so `demo` needs none of these tools at run time.
+handbook/demo/documents/, so `demo` needs none of these tools at run time.
 Run: .venv/bin/python scripts/make_demo_documents.py   (dev requirements: reportlab, Pillow)
 """
 
@@ -18,7 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-OUT = Path(__file__).resolve().parent.parent / "handbook" / "demo_documents"
+OUT = Path(__file__).resolve().parent.parent / "handbook" / "demo" / "documents"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 

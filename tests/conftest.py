@@ -19,10 +19,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from handbook import create_app
-from handbook import db as hdb
 from handbook.accounts.models import User
 from handbook.accounts.passwords import hash_password
-from handbook.config import TestConfig
+from handbook.core import db as hdb
+from handbook.core.config import TestConfig
 from handbook.orgs.models import Organization, OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from tests.live import ARTIFACTS, run_live_server  # noqa: E402
@@ -191,7 +191,7 @@ class FreshContextSocket:
     production; otherwise every socket in a test shares ``g`` and so the signed-in user."""
 
     def __init__(self, app: Flask, browser: FlaskClient) -> None:
-        from handbook.extensions import socketio
+        from handbook.core.extensions import socketio
 
         self._app = app
         with app.app_context():

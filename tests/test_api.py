@@ -9,10 +9,10 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.api.openapi import SCHEMAS, spec
+from handbook.core import db
+from handbook.core.timeutil import VIETNAM_TZ, utcnow
 from handbook.documents.models import Document
-from handbook.timeutil import VIETNAM_TZ, utcnow
 from tests.conftest import PASSWORD, login
 from tests.test_meetings import TEXT
 

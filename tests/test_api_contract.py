@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from handbook import db
 from handbook.api.openapi import spec
+from handbook.core import db
+from handbook.core.inputs import MAX_ID
 from handbook.documents.models import Document
-from handbook.inputs import MAX_ID
 from tests.conftest import PASSWORD, Tree, login, socket_for
 from tests.test_meetings import _published_document
 

@@ -11,8 +11,9 @@ import miniaudio
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.audio.models import AudioStatus, AudioTrack, ListenProgress
+from handbook.audio.storage import early_path
+from handbook.core import db
 from handbook.documents.models import Document
 from tests.conftest import login
 from tests.test_meetings import _published_document
@@ -208,7 +209,7 @@ def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
     with app.app_context():
         track = db.session.scalars(sa.select(AudioTrack)).one()
         assert track.early_size == 0 and track.early_timings is None
-        assert not jobs.early_path(track.id).exists()
+        assert not early_path(track.id).exists()
 
 
 def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
@@ -223,7 +224,7 @@ def test_the_speech_cache_is_kept_under_its_limit(make_app, tree) -> None:
         login(client, tree.secretary_b1)
         _published_document(client, tree.b1, text=LONG)
         cache = Path(app.instance_path) / "tts-cache"
-        orphan = jobs.early_path(999)
+        orphan = early_path(999)
         orphan.write_bytes(b"\xff\xf3" * 100)
         recent = jobs.early_path(998)  # being written by a job that has not recorded it yet
         recent.write_bytes(b"\xff\xf3" * 100)

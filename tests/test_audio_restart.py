@@ -13,16 +13,18 @@ from pathlib import Path
 
 import miniaudio
 
-from handbook import create_app, db
+from handbook import create_app
 from handbook.accounts.operations import create_user
 from handbook.audio.models import AudioTrack
-from handbook.config import TestConfig
-from handbook.documents.operations import Upload, add_document, queue_extraction
-from handbook.documents.storage import audio_store
+from handbook.audio.storage import audio_store
+from handbook.core import db
+from handbook.core.config import TestConfig
+from handbook.core.timeutil import utcnow
+from handbook.documents.jobs import queue_extraction
+from handbook.documents.operations import Upload, add_document
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
-from handbook.timeutil import utcnow
 from tests.live import ROOT, stop
 from tests.test_restart import _wait, embedded_env
 

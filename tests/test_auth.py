@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.accounts.passwords import hash_password, verify_password
 from handbook.audit.models import AuditLog
-from handbook.timeutil import utcnow
+from handbook.core import db
+from handbook.core.timeutil import utcnow
 from tests.conftest import PASSWORD
 
 WRONG = "Số điện thoại, tên đăng nhập hoặc mật khẩu không đúng."

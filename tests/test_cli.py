@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.accounts.passwords import verify_password
 from handbook.audit.models import AuditLog
+from handbook.core import db
 from handbook.demo import DEMO_PASSWORD
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import AgendaItem, Meeting

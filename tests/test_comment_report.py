@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from handbook import db
 from handbook.comments import operations as ops
 from handbook.comments import service
 from handbook.comments.models import Comment, Disposition
 from handbook.comments.report import meeting_comments
+from handbook.core import db
 from handbook.documents.models import Document
 from handbook.meetings.models import Meeting
 from tests.conftest import login

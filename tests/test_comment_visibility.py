@@ -14,15 +14,15 @@ from datetime import timedelta
 
 import pytest
 
-from handbook import db
 from handbook.comments import service
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError
+from handbook.core import db
+from handbook.core.policy import Action, can
+from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import AgendaItem, Meeting
 from handbook.orgs.models import Organization, Reach
-from handbook.policy import Action, can
-from handbook.timeutil import utcnow
 from tests.conftest import login, socket_for
 
 _counter = itertools.count(1)

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.comments.models import Comment
+from handbook.core import db
+from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document
 from handbook.notifications.models import Notification
-from handbook.timeutil import utcnow
 from tests.conftest import PASSWORD, FreshContextSocket, login, socket_for
 from tests.test_meetings import _published_document
 

@@ -39,7 +39,7 @@ def test_settings_come_from_the_environment(tmp_path: Path, monkeypatch) -> None
     # Config reads the environment when its module loads; re-read it the same way here.
     import importlib
 
-    import handbook.config as config_module
+    import handbook.core.config as config_module
 
     fresh = importlib.reload(config_module)
     try:

@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from handbook import db
+from handbook.core import db
+from handbook.core.inputs import MAX_ID, _decimal_up_to
 from handbook.documents.models import Document
-from handbook.inputs import MAX_ID, _decimal_up_to
 from tests.conftest import PASSWORD, Tree, login, socket_for
 from tests.test_meetings import _meeting_form, _published_document
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts import devices as device_records
 from handbook.accounts.models import Device
-from handbook.timeutil import utcnow
+from handbook.core import db
+from handbook.core.timeutil import utcnow
 from tests.conftest import PASSWORD, FreshContextSocket
 
 ANDROID = (

@@ -10,7 +10,7 @@ import docx
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
+from handbook.core import db
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from tests.conftest import PASSWORD, login
 from tests.test_meetings import TEXT, _create_meeting, _text, _upload

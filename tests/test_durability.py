@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from handbook.config import TestConfig
+from handbook.core.config import TestConfig
 from tests.live import ROOT
 
 FULL = 2

@@ -1,4 +1,4 @@
-"""Room broadcasts on the real server, with the fast fan-out (handbook/fanout.py) on and off:
+"""Room broadcasts on the real server, with the fast fan-out (handbook/core/fanout.py) on and off:
 every websocket and long-polling reader gets every comment once and in order, an ack comes
 after the broadcast it follows, frames stay whole while pings, acks and slow readers mix in,
 and a reader that stops reading holds up no one.
@@ -524,7 +524,7 @@ def test_a_reader_with_permessage_deflate_gets_every_comment_whole(server: Serve
 def test_a_version_it_was_not_written_for_keeps_the_library_path(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from handbook import fanout
+    from handbook.core import fanout
 
     class FakeServer:
         async_mode = "gevent"

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import requests
 import socketio
 
+from handbook.core.timeutil import utcnow
 from handbook.demo import DEMO_PASSWORD
-from handbook.timeutil import utcnow
 
 
 def _session(base: str, login: str) -> requests.Session:

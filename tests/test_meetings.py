@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
+from handbook.core import db
+from handbook.core.extensions import socketio
+from handbook.core.timeutil import VIETNAM_TZ, utcnow
 from handbook.documents.models import Document, DocumentStatus
-from handbook.extensions import socketio
 from handbook.meetings.models import Meeting
 from handbook.meetings.publishing import publish_due
 from handbook.notifications.models import Notification
-from handbook.timeutil import VIETNAM_TZ, utcnow
 from tests.conftest import login, socket_for
 
 TEXT = (
@@ -289,8 +289,7 @@ def test_stale_temporary_files_are_cleared(app, tmp_path) -> None:
     import os
     import time
 
-    from handbook.documents.storage import blob_store
-    from handbook.maintenance import remove_stale_files
+    from handbook.documents.storage import blob_store, remove_stale_files
 
     store = blob_store()
     store.root.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,9 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.accounts.passwords import verify_password
+from handbook.core import db
 from handbook.orgs.member_import import import_members
 from handbook.orgs.models import Membership, Role
 

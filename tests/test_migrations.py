@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from handbook import db as hdb
+from handbook.core import db as hdb
 
 pytestmark = [
     pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True),

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from handbook import db
 from handbook.accounts.models import User
+from handbook.core import db
 from handbook.orgs.models import Membership, Organization, OrgKind, Role
 from handbook.orgs.operations import TreeError, create_organization, subtree
 

@@ -7,9 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.accounts.passwords import verify_password
+from handbook.core import db
 from handbook.orgs.models import Organization
 from tests.conftest import PASSWORD, login
 
@@ -208,8 +208,8 @@ def test_the_larger_text_switch_is_remembered_for_the_user(app, client, tree) ->
 def test_home_shows_the_next_published_meeting_only(client, tree) -> None:
     from datetime import timedelta
 
+    from handbook.core.timeutil import utcnow
     from handbook.meetings.models import Meeting
-    from handbook.timeutil import utcnow
 
     now = utcnow()
     db.session.add_all(

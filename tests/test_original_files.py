@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from handbook import db
+from handbook.core import db
 from handbook.documents.models import Document
 from tests.conftest import login
 from tests.docs_store.makers import text_pdf

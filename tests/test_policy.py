@@ -8,14 +8,15 @@ import pytest
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
-from handbook import db
 from handbook.accounts.operations import set_active
+from handbook.core import db
+from handbook.core.policy import Action, can
+from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document
+from handbook.documents.policy import documents_where
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import Reach, Role
 from handbook.orgs.operations import add_membership
-from handbook.policy import Action, can, documents_where
-from handbook.timeutil import utcnow
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 

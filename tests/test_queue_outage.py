@@ -26,17 +26,18 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from handbook import create_app, db, jobs
+from handbook import create_app
 from handbook.accounts.operations import create_user
 from handbook.audio.models import AudioStatus, AudioTrack
-from handbook.config import TestConfig
+from handbook.core import db, jobs
+from handbook.core.config import TestConfig
+from handbook.core.timeutil import VIETNAM_TZ, utcnow
 from handbook.documents import jobs as document_jobs
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from handbook.documents.operations import WAITING_FOR_QUEUE, Upload, add_document
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
-from handbook.timeutil import VIETNAM_TZ, utcnow
 from tests.conftest import login
 from tests.live import ROOT, free_port, stop
 from tests.test_meetings import TEXT, _create_meeting, _text, _upload

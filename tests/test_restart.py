@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from handbook import create_app, db
+from handbook import create_app
 from handbook.accounts.operations import create_user
-from handbook.config import TestConfig
+from handbook.core import db
+from handbook.core.config import TestConfig
+from handbook.core.timeutil import utcnow
 from handbook.documents.operations import Upload, add_document
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
-from handbook.timeutil import utcnow
 from tests.live import ROOT, free_port, stop
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

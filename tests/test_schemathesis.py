@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from handbook import db as hdb
 from handbook.accounts.models import User
-from handbook.timeutil import utcnow
+from handbook.core import db as hdb
+from handbook.core.timeutil import utcnow
 from tests.conftest import PASSWORD, Tree
 from tests.test_meetings import TEXT
 

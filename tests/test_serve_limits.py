@@ -1,5 +1,6 @@
-"""``python -m handbook serve`` lets slow, idle and too many connections go (handbook/serving.py),
-and never the ones doing real work: a websocket, a long-poll, a slow upload.
+"""``python -m handbook serve`` lets slow, idle and too many connections go
+(handbook/core/serving.py), and never the ones doing real work: a websocket, a long-poll, a
+slow upload.
 
 Every check is on a real server process, over real sockets; each waits for a behaviour (the
 server closing a connection: EOF) up to a generous bound, never for a speed. Each test talks
@@ -25,8 +26,8 @@ import pytest
 import socketio
 from websocket import ABNF
 
+from handbook.core.serving import Limits
 from handbook.demo import DEMO_PASSWORD
-from handbook.serving import Limits
 from tests.live import ROOT, run_live_server
 from tests.test_scale_out import _session
 
@@ -125,7 +126,7 @@ def _config_value(name: str, **env: str) -> str:
     """A setting as a fresh process reads it from this environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SERVE_", "PROXY_"))}
     return subprocess.run(
-        [sys.executable, "-c", f"from handbook.config import Config; print(Config.{name})"],
+        [sys.executable, "-c", f"from handbook.core.config import Config; print(Config.{name})"],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,

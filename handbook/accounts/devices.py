@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from ua_parser import parse
 
-from handbook import db
 from handbook.accounts.models import Device, User
-from handbook.timeutil import utcnow
+from handbook.core import db
+from handbook.core.timeutil import utcnow
 
 #: A remembered device stays signed in this long after it was last used (sliding).
 REMEMBER_FOR = timedelta(days=30)
@@ -55,8 +56,6 @@ def _hash(secret: str) -> str:
 
 def readable_name(user_agent: str) -> str:
     """ "Chrome Mobile trên Samsung SM-A105F", "Safari trên iPhone", "Cốc Cốc trên Windows"."""
-    from ua_parser import parse
-
     parsed = parse(user_agent[:512]) if user_agent else None
     if parsed is None:
         return "Thiết bị không rõ"

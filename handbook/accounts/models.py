@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from handbook.db import Base
-from handbook.timeutil import UTCDateTime, utcnow
+from handbook.core.db import Base
+from handbook.core.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from handbook.orgs.models import Membership
@@ -64,21 +64,6 @@ class User(UserMixin, Base):
         return f"<User {self.id} {self.login_name}>"
 
 
-class SocketConnection(Base):
-    """An open Socket.IO connection, so ending a session can close its sockets on any process."""
-
-    __tablename__ = "socket_connections"
-
-    #: The Socket.IO session id (unique across processes).
-    sid: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    #: The browser session it came from: signing out closes that browser's sockets only.
-    session_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
-    connected_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-
-
 class Device(Base):
     """One sign-in of one browser (see ``handbook.accounts.devices``)."""
 
@@ -105,7 +90,7 @@ class Device(Base):
 
     @property
     def key(self) -> str:
-        """What sockets opened from this device are filed under (see ``realtime``)."""
+        """What sockets opened from this device are filed under (see ``core.realtime``)."""
         return f"device-{self.id}"
 
 

@@ -9,7 +9,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts import devices, throttle
 from handbook.accounts.models import User
 from handbook.accounts.passwords import (
@@ -22,7 +21,8 @@ from handbook.accounts.passwords import (
 )
 from handbook.accounts.phone import normalize_phone
 from handbook.audit.operations import record
-from handbook.timeutil import utcnow
+from handbook.core import db
+from handbook.core.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 

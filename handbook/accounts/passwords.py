@@ -7,7 +7,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from handbook import offload
+from handbook.core import offload
 
 #: OWASP's argon2id profile (19 MiB, 2 passes): about 40 ms here, where the library default
 #: (64 MiB, 3 passes) took 175 ms and capped a 2-core server at about 11 sign-ins a second.

@@ -17,13 +17,13 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
-from handbook import db, realtime
 from handbook.accounts import devices, operations, sessions
 from handbook.accounts.forms import LoginForm, PasswordChangeForm
 from handbook.accounts.models import Device
 from handbook.accounts.operations import LoginFailure
 from handbook.audit.operations import record
-from handbook.extensions import limiter
+from handbook.core import db, realtime
+from handbook.core.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -105,7 +105,7 @@ def logout() -> Response:
     if device is not None:
         devices.revoke(device)
     db.session.commit()
-    realtime.end_sessions(current_user.id, session_key=realtime.session_key())
+    realtime.end_sessions(current_user.id, session_key=sessions.device_key())
     sessions.sign_out()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("accounts.login"))

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, g, request, session
+from flask import Flask, Request, abort, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from handbook import db
 from handbook.accounts import devices
 from handbook.accounts.devices import Credential
 from handbook.accounts.models import Device, User
-from handbook.extensions import login_manager
+from handbook.core import db
+from handbook.core.extensions import login_manager
 
 #: The session key holding the device credential.
 DEVICE = "_device"
@@ -37,11 +37,24 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
     app.session_interface = SessionInterface()
     # The device record binds the session; Flask-Login's "strong" protection bound it to the
     # exact User-Agent and signed out members whose browser had updated itself.
     login_manager.session_protection = None
     app.after_request(_remember_cookie)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Response:
+    """Pages send the visitor to sign in; the API answers 401 in JSON."""
+    if request.path.startswith("/api/"):
+        abort(401)
+    flash(login_manager.login_message, "info")
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def _user(session_id: str) -> User | None:
@@ -116,6 +129,12 @@ def current_device() -> Device | None:
     return g.get("device")
 
 
+def device_key() -> str:
+    """The key this browser's sockets are filed under: its signed-in device."""
+    device_id = str(session.get(DEVICE, "")).partition(".")[0]
+    return f"device-{device_id}"
+
+
 def sign_out() -> None:
     """End this browser's session and forget its remember cookie (the caller revokes)."""
     logout_user()
@@ -139,6 +158,4 @@ def _remember_cookie(response: Response) -> Response:
 
 
 def _config(name: str) -> Any:
-    from flask import current_app
-
     return current_app.config.get(name)

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from handbook import db
 from handbook.accounts.models import LoginThrottle
 from handbook.accounts.phone import normalize_phone
+from handbook.core import db
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def record_success(login: str) -> None:
 
 
 def prune(now: datetime) -> int:
-    """Forget counts idle for longer than the quiet spell (run by the hourly maintenance)."""
+    """Forget counts idle for longer than the quiet spell (run hourly by ``accounts/jobs.py``)."""
     forget = timedelta(seconds=current_app.config["LOGIN_FORGET_AFTER_S"])
     result = db.session.execute(
         sa.delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - forget)

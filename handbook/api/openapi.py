@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from handbook.comments.operations import MAX_BODY
-from handbook.inputs import MAX_ID
+from handbook.core.inputs import MAX_ID
 
 #: Notifications one request may list.
 MAX_NOTIFICATIONS = 200

@@ -18,21 +18,22 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from handbook import db
 from handbook.api import serializers
 from handbook.api.openapi import MAX_NOTIFICATIONS, spec
 from handbook.comments import service as comment_service
 from handbook.comments.operations import CommentError
+from handbook.core import db
+from handbook.core.extensions import csrf
+from handbook.core.inputs import MAX_ID
+from handbook.core.policy import Action, load
 from handbook.documents import operations as documents
+from handbook.documents.jobs import queue_extraction
 from handbook.documents.models import Document, DocumentPage
-from handbook.extensions import csrf
-from handbook.inputs import MAX_ID
 from handbook.meetings import operations as meetings
 from handbook.meetings.models import Meeting, MeetingKind
 from handbook.meetings.publishing import schedule
 from handbook.notifications import operations as notifications
 from handbook.orgs.models import Organization, OrgKind, Reach
-from handbook.policy import Action, load
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # CSRF is checked below, after the sign-in check, so that a write without a session says 401.
@@ -199,7 +200,7 @@ def create_meeting(org_id: int) -> tuple[Response, int]:
 @login_required
 def get_meeting(meeting_id: int) -> Response:
     meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
-    return jsonify(serializers.meeting(meeting, meetings.visible_documents(current_user, meeting)))
+    return jsonify(serializers.meeting(meeting, documents.visible_documents(current_user, meeting)))
 
 
 @bp.post("/meetings/<int:meeting_id>/publish")
@@ -217,7 +218,7 @@ def publish_meeting(meeting_id: int) -> Response:
     db.session.commit()
     schedule(at)
     db.session.expire_all()  # read back what the jobs wrote (attributes reload on access)
-    return jsonify(serializers.meeting(meeting, meetings.visible_documents(current_user, meeting)))
+    return jsonify(serializers.meeting(meeting, documents.visible_documents(current_user, meeting)))
 
 
 @bp.post("/meetings/<int:meeting_id>/documents")
@@ -245,7 +246,7 @@ def upload_document(meeting_id: int) -> tuple[Response, int]:
         db.session.rollback()
         raise BadRequest(str(exc)) from exc
     db.session.commit()
-    documents.queue_extraction(document)
+    queue_extraction(document)
     db.session.expire_all()  # read back what the jobs wrote (attributes reload on access)
     return jsonify(serializers.document(document)), 201
 

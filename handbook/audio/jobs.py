@@ -1,6 +1,6 @@
 """Reading a document aloud in the background, once for all its listeners.
 
-Claimed like extraction (``handbook.claims``): a crash or restart leaves the job to be taken
+Claimed like extraction (``handbook.core.claims``): a crash or restart leaves the job to be taken
 up again, and chunks already spoken are in the cache, so it resumes rather than starts over.
 The MP3 is written aside and stored whole: never a half file. While a document's first track is
 made, its beginning is already playable: the pipeline hands out early parts (prefixes of the
@@ -13,20 +13,24 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from handbook import claims, db
 from handbook.audio.models import AudioStatus, AudioTrack
+from handbook.audio.storage import audio_store, early_path
+from handbook.core import claims, db
+from handbook.core.aftercommit import after_commit
+from handbook.core.jobs import job, on_recover, periodic
+from handbook.core.realtime import document_room, push
+from handbook.documents.jobs import text_ready
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
-from handbook.documents.storage import audio_store, shared_root
-from handbook.jobs import job, on_recover, periodic
-from handbook.realtime import document_room, push
-
-if TYPE_CHECKING:
-    from tts.result import EarlyAudio
+from tts.atomic import AtomicWriter
+from tts.cache import ChunkCache
+from tts.engines import choose_engine, fallback_for
+from tts.pipeline import synthesize_document
+from tts.result import EarlyAudio, PipelineError, Section
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +56,6 @@ def track_payload(track: AudioTrack) -> dict[str, object]:
     }
 
 
-def early_path(track_id: int) -> Path:
-    """The part heard so far: with the stored audio, since every server process serves it."""
-    return shared_root() / "audio-early" / f"{track_id}.mp3"
-
-
 def queue_audio(document: Document, *, engine: str | None = None) -> AudioTrack:
     """Ask for the document read aloud (again, with ``engine``); commits, then queues."""
     track = db.session.scalar(sa.select(AudioTrack).where(AudioTrack.document_id == document.id))
@@ -74,13 +73,15 @@ def queue_audio(document: Document, *, engine: str | None = None) -> AudioTrack:
     return track
 
 
+@text_ready.connect
+def _read_aloud_when_text_is_ready(document: Document) -> None:
+    """Every document read aloud as soon as its text is ready (``AUDIO_AUTO``)."""
+    if current_app.config["AUDIO_AUTO"]:
+        queue_audio(document)
+
+
 @job()
 def synthesize_audio(track_id: int) -> None:
-    from tts.cache import ChunkCache
-    from tts.engines import choose_engine, fallback_for
-    from tts.pipeline import synthesize_document
-    from tts.result import PipelineError, Section
-
     if not claims.claim(AudioTrack, track_id):
         return
     track = db.session.get(AudioTrack, track_id)
@@ -145,12 +146,12 @@ def synthesize_audio(track_id: int) -> None:
     track.blob_sha256, track.duration, track.size = blob.sha256, result.duration, blob.size
     track.timings = result.to_dict()
     track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
+    after_commit(push, "audio.status", track_payload(track), to=document_room(track.document_id))
     db.session.commit()
     early_path(track_id).unlink(missing_ok=True)
     logger.info(
         "document %s read aloud: %.0f s, %s", track.document_id, result.duration, result.engine
     )
-    push("audio.status", track_payload(track), to=document_room(track.document_id))
 
 
 def _report(track_id: int, **progress: Any) -> None:
@@ -164,8 +165,6 @@ def _report(track_id: int, **progress: Any) -> None:
 def _keep_early(track_id: int, part: EarlyAudio) -> None:
     """Copy the part heard so far to where every server process serves it (atomically: a
     reader gets the old part or the new one, never a torn one), then tell the readers."""
-    from tts.atomic import AtomicWriter
-
     target = early_path(track_id)
     with part.path.open("rb") as source, AtomicWriter(target) as out:
         remaining = part.size
@@ -193,10 +192,10 @@ def _fail(track_id: int, message: str) -> None:
         return
     track.status, track.error_message = AudioStatus.FAILED, message[:500]
     track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
+    after_commit(push, "audio.status", track_payload(track), to=document_room(track.document_id))
     db.session.commit()
     with contextlib.suppress(OSError):
         early_path(track_id).unlink(missing_ok=True)
-    push("audio.status", track_payload(track), to=document_room(track.document_id))
 
 
 @on_recover
@@ -214,8 +213,6 @@ def _sweep_periodically() -> None:
 def prune_speech_cache() -> int:
     """Keep the spoken-sentence cache under ``TTS_CACHE_MAX_MB``, and drop early parts that no
     job will finish (their document was deleted mid-way); returns the bytes freed."""
-    from tts.cache import ChunkCache
-
     instance = Path(current_app.instance_path)
     limit = int(current_app.config["TTS_CACHE_MAX_MB"] * 1024 * 1024)
     freed = ChunkCache(instance / "tts-cache").prune(limit)

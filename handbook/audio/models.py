@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook.db import Base, enum_column
-from handbook.timeutil import UTCDateTime, utcnow
+from handbook.core.db import Base, enum_column
+from handbook.core.timeutil import UTCDateTime, utcnow
 
 
 class AudioStatus(enum.StrEnum):
@@ -47,7 +47,7 @@ class AudioTrack(Base):
     #: Sentences spoken so far, of how many: the live progress shown to readers.
     sentences_done: so.Mapped[int] = so.mapped_column(default=0)
     sentences_total: so.Mapped[int] = so.mapped_column(default=0)
-    #: While a first track is made: the part heard so far (``jobs.early_path``, a prefix of the
+    #: While a first track is made: the part heard so far (``storage.early_path``, a prefix of the
     #: final stream) and its timing map; cleared once the whole file is stored.
     early_size: so.Mapped[int] = so.mapped_column(default=0)
     early_duration: so.Mapped[float] = so.mapped_column(default=0.0)

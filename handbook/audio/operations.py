@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.audio.models import AudioTrack, ListenProgress
-from handbook.timeutil import utcnow
+from handbook.core import db
+from handbook.core.timeutil import utcnow
 
 #: Share of the track a member must have played for "đã nghe".
 HEARD_SHARE = 0.9

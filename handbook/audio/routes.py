@@ -11,13 +11,13 @@ from flask import Blueprint, Response, abort, jsonify, request, send_file
 from flask_login import current_user, login_required
 
 from docs_store.errors import StorageError
-from handbook import db
 from handbook.audio import operations
-from handbook.audio.jobs import early_path, queue_audio, track_payload
+from handbook.audio.jobs import queue_audio, track_payload
 from handbook.audio.models import AudioTrack
+from handbook.audio.storage import audio_store, early_path
+from handbook.core import db
+from handbook.core.policy import Action, load
 from handbook.documents.models import Document, DocumentStatus
-from handbook.documents.storage import audio_store
-from handbook.policy import Action, load
 
 bp = Blueprint("audio", __name__)
 

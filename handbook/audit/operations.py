@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import has_request_context, request
 
-from handbook import db
 from handbook.audit.models import AuditLog
+from handbook.core import db
 
 logger = logging.getLogger(__name__)
 

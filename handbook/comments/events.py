@@ -14,10 +14,10 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import join_room
 
-from handbook import db
 from handbook.comments import service
 from handbook.comments.operations import CommentError
-from handbook.extensions import socketio
+from handbook.core import db
+from handbook.core.extensions import socketio
 
 logger = logging.getLogger(__name__)
 

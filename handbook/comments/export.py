@@ -31,9 +31,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from handbook.comments.models import Disposition
 from handbook.comments.report import Entry, Group, Summary, summarize
+from handbook.core.templating import vn_datetime
+from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
-from handbook.templating import vn_datetime
-from handbook.timeutil import utcnow
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from handbook.accounts.models import User
-from handbook.db import Base, enum_column
-from handbook.timeutil import UTCDateTime, utcnow
+from handbook.core.db import Base, enum_column
+from handbook.core.timeutil import UTCDateTime, utcnow
 
 
 class Disposition(enum.StrEnum):

@@ -17,17 +17,18 @@ import sqlalchemy as sa
 from flask import current_app
 from limits import parse_many, storage, strategies
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.comments.models import Comment, Disposition
+from handbook.core import db
+from handbook.core.inputs import is_id
+from handbook.core.policy import Action, can
+from handbook.core.timeutil import utcnow
+from handbook.core.urls import path_for
 from handbook.documents.models import Document
-from handbook.inputs import is_id
 from handbook.meetings.models import AgendaItem, Meeting
 from handbook.meetings.publishing import audience, published
 from handbook.notifications.operations import notify, push_after_commit
-from handbook.policy import Action, can
-from handbook.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -243,8 +244,8 @@ def _release(meeting: int | None, documents: list[int]) -> None:
     on: list[sa.ColumnElement[bool]] = []
     if documents:
         on.append(Comment.document_id.in_(documents))
-    if meeting is not None:
-        on.append(sa.and_(Comment.meeting_id == meeting, Comment.document_id.is_(None)))
+    if meeting is not None:  # its agenda, and the documents told with it
+        on.append(Comment.meeting_id == meeting)
     if not on:
         return
     waiting = db.session.scalars(
@@ -272,8 +273,6 @@ def _release(meeting: int | None, documents: list[int]) -> None:
 
 
 def _comment_url(comment: Comment) -> str:
-    from handbook.urls import path_for
-
     if comment.document_id is not None:
         anchor = f"#p-{comment.paragraph}" if comment.paragraph else f"#c-{comment.id}"
         at = {"at": comment.paragraph} if comment.paragraph else {}

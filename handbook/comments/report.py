@@ -14,11 +14,11 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook import db
 from handbook.comments.models import Comment, Disposition
+from handbook.core import db
+from handbook.core.templating import vn_datetime
 from handbook.documents.models import Document, DocumentPage
 from handbook.meetings.models import AgendaItem, Meeting
-from handbook.templating import vn_datetime
 
 #: The heading of documents that belong to the meeting but to no agenda item.
 GENERAL = "Tài liệu chung"

@@ -1,20 +1,127 @@
-"""The secretary's view of a meeting's comments: mark each one, export the record."""
+"""Comments' doors: the forms that post without JavaScript, the discussion on a document's and
+a meeting's page (answering their ``document_page`` and ``meeting_page`` signals), and the
+secretary's view of a meeting's comments: mark each one, export the record."""
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from handbook import db
 from handbook.comments import export, report, service
 from handbook.comments import operations as ops
 from handbook.comments.models import Comment
-from handbook.comments.operations import CommentError
+from handbook.comments.operations import CommentError, Target
+from handbook.core import db
+from handbook.core.policy import Action, can, load
+from handbook.core.timeutil import utcnow
+from handbook.documents.models import Document, DocumentStatus
+from handbook.documents.routes import document_page
 from handbook.meetings.models import Meeting
-from handbook.policy import Action, load
+from handbook.meetings.routes import meeting_page
 
 bp = Blueprint("comments", __name__)
+
+
+@document_page.connect
+def _discussion(document: Document) -> dict[str, object]:
+    """The comments as the document's page first shows them; live updates take over from
+    ``synced_at``."""
+    if document.meeting_id is None or document.status is not DocumentStatus.READY:
+        return {"comments": None}
+    target = service.document_target(current_user, document.id)
+    comments = ops.since(target)
+    counts: dict[int, int] = {}
+    replies: dict[int, list[object]] = {}
+    for comment in comments:
+        if comment.paragraph and comment.deleted_at is None:
+            counts[comment.paragraph] = counts.get(comment.paragraph, 0) + 1
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return {
+        "comments": comments,
+        "replies": replies,
+        "paragraph_counts": counts,
+        "may_comment": ops.may_post(current_user, target),
+        "moderator": can(current_user, Action.MEETING_MANAGE, target.meeting),
+        "last_comment_id": max((c.id for c in comments), default=0),
+        "synced_at": utcnow().isoformat(),
+        "new_client_id": secrets.token_urlsafe(18),
+        "edit_minutes": int(ops.EDIT_WINDOW.total_seconds() // 60),
+    }
+
+
+@meeting_page.connect
+def _agenda_discussion(meeting: Meeting, *, manage: bool) -> dict[str, object]:
+    """Comments on each agenda item (not on its documents), in order, deleted ones left out."""
+    rows = db.session.scalars(
+        sa.select(Comment)
+        .where(
+            Comment.meeting_id == meeting.id,
+            Comment.agenda_item_id.is_not(None),
+            Comment.document_id.is_(None),
+            Comment.deleted_at.is_(None),
+        )
+        .order_by(Comment.id)
+    )
+    grouped: dict[int, list[Comment]] = {}
+    for comment in rows:
+        grouped.setdefault(comment.agenda_item_id or 0, []).append(comment)
+    return {
+        "agenda_comments": grouped,
+        "may_comment": ops.may_post(current_user, Target(meeting=meeting)),
+        "new_client_id": secrets.token_urlsafe(18),
+    }
+
+
+def _post_and_return(data: dict[str, Any], page: str, *, on_error_anchor: str) -> BaseResponse:
+    """Store the comment (a resubmitted form stores nothing twice) and show it on ``page``."""
+    try:
+        result = service.post(current_user, data)
+    except CommentError as error:
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+        return redirect(page + on_error_anchor)
+    return redirect(page + f"#c-{result['comment']['id']}")
+
+
+@bp.post("/documents/<int:document_id>/comments")
+@login_required
+def post_on_document(document_id: int) -> BaseResponse:
+    """The form without JavaScript: the same service, a client_id fixed when the page was drawn
+    (so submitting twice stores one comment)."""
+    data = {
+        "document": document_id,
+        "client_id": request.form.get("client_id"),
+        "body": request.form.get("body"),
+        "paragraph": request.form.get("paragraph", type=int),
+        "parent": request.form.get("parent", type=int),
+    }
+    page = url_for("documents.show", document_id=document_id)
+    return _post_and_return(data, page, on_error_anchor="#comments")
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/<int:item_id>/comments")
+@login_required
+def post_on_agenda_item(meeting_id: int, item_id: int) -> BaseResponse:
+    """A comment on an agenda item, from the meeting page (works without JavaScript)."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
+    if not any(item.id == item_id for item in meeting.agenda):
+        abort(404)
+    data = {
+        "agenda_item": item_id,
+        "client_id": request.form.get("client_id"),
+        "body": request.form.get("body"),
+        "parent": request.form.get("parent", type=int),
+    }
+    page = url_for("meetings.show", meeting_id=meeting.id)
+    return _post_and_return(data, page, on_error_anchor=f"#item-{item_id}")
+
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

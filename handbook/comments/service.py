@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.comments import operations as ops
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
 from handbook.comments.serialize import comment_json
+from handbook.core import db
+from handbook.core.aftercommit import after_commit
+from handbook.core.inputs import is_id
+from handbook.core.policy import Action, can
+from handbook.core.realtime import agenda_room, document_room, push
+from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document
-from handbook.inputs import is_id
 from handbook.meetings.models import AgendaItem, Meeting
-from handbook.policy import Action, can
-from handbook.realtime import agenda_room, document_room, push
-from handbook.timeutil import utcnow
 
 _MISSING_DOCUMENT = "Không tìm thấy tài liệu."
 
@@ -99,9 +100,9 @@ def post(user: User, data: Any) -> dict[str, Any]:
         parent_id=data.get("parent"),
         paragraph=data.get("paragraph"),
     )
-    db.session.commit()
     if created:
         _broadcast("comment.new", comment)
+    db.session.commit()
     return {"ok": True, "created": created, "comment": comment_json(comment, viewer_id=user.id)}
 
 
@@ -125,16 +126,21 @@ def change(user: User, action: str, data: Any) -> dict[str, Any]:
         ops.set_disposition(user, comment, data.get("value"))
     else:  # pragma: no cover - transports only pass the four above
         raise CommentError("Thao tác không hợp lệ.")
-    db.session.commit()
     _broadcast("comment.changed", comment)
+    db.session.commit()
     return {"ok": True, "comment": comment_json(comment, viewer_id=user.id)}
 
 
 def _broadcast(event: str, comment: Comment) -> None:
+    """Tell the comment's readers once the change commits (never if it rolls back)."""
+    db.session.flush()
     if comment.document_id is not None:
-        push(event, comment_json(comment), to=document_room(comment.document_id))
+        room = document_room(comment.document_id)
     elif comment.agenda_item_id is not None:
-        push(event, comment_json(comment), to=agenda_room(comment.agenda_item_id))
+        room = agenda_room(comment.agenda_item_id)
+    else:  # pragma: no cover - every comment is on a document or an agenda item
+        return
+    after_commit(push, event, comment_json(comment), to=room)
 
 
 def refusal(error: CommentError) -> dict[str, Any]:

@@ -12,17 +12,24 @@ from __future__ import annotations
 import logging
 import time
 
+from blinker import Namespace
 from flask import current_app
 
 from docs_store.errors import ExtractionError
-from handbook import claims, db
+from docs_store.extract.sandbox import extract_sandboxed
+from handbook.core import claims, db
+from handbook.core.aftercommit import after_commit
+from handbook.core.jobs import NOT_QUEUED, job, on_recover, periodic
+from handbook.core.realtime import document_room, push
 from handbook.documents.models import Document, DocumentStatus
 from handbook.documents.operations import save_pages
-from handbook.documents.storage import blob_store
-from handbook.jobs import job, on_recover, periodic
-from handbook.realtime import document_room, push
+from handbook.documents.storage import blob_store, remove_stale_files
 
 logger = logging.getLogger(__name__)
+
+#: Sent (committed) when a document's text has been read and stored; the sender is the
+#: Document. The voice listens (``audio/jobs.py``) to read it aloud.
+text_ready = Namespace().signal("document.text_ready")
 
 #: Progress and heartbeat are written at most this often.
 _HEARTBEAT_S = 20.0
@@ -58,8 +65,6 @@ def _set_progress(document_id: int, percent: int) -> None:
 
 @job()
 def extract_document(document_id: int) -> None:
-    from docs_store.extract.sandbox import extract_sandboxed
-
     if not claims.claim(Document, document_id):
         return
     document = db.session.get(Document, document_id)
@@ -100,13 +105,10 @@ def extract_document(document_id: int) -> None:
     save_pages(document, extracted)
     document.status, document.progress = DocumentStatus.READY, 100
     document.error_code = document.error_message = None
+    after_commit(push, "document.status", status_payload(document), to=document_room(document.id))
     db.session.commit()
     logger.info("document %s read: %s pages", document_id, document.page_count)
-    push("document.status", status_payload(document), to=document_room(document.id))
-    if current_app.config["AUDIO_AUTO"]:
-        from handbook.audio.jobs import queue_audio
-
-        queue_audio(document)
+    text_ready.send(document)
 
 
 def _fail(document_id: int, code: str, message: str) -> None:
@@ -119,8 +121,8 @@ def _fail(document_id: int, code: str, message: str) -> None:
         code,
         message[:500],
     )
+    after_commit(push, "document.status", status_payload(document), to=document_room(document.id))
     db.session.commit()
-    push("document.status", status_payload(document), to=document_room(document.id))
 
 
 @on_recover
@@ -133,3 +135,17 @@ def sweep() -> int:
 @periodic(minute="*")
 def _sweep_periodically() -> None:
     sweep()
+
+
+def queue_extraction(document: Document) -> bool:
+    """Queue the reading of a committed document (runs inline under tests).
+
+    False when the queue cannot be reached (Redis down): the document stays "đang chờ xử lý"
+    and the sweep queues it once the queue answers, so the upload still succeeds.
+    """
+    return extract_document(document.id) is not NOT_QUEUED
+
+
+@periodic(minute="17")
+def _clear_stale_files_hourly() -> None:
+    remove_stale_files()

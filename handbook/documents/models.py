@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook.db import Base, enum_column
+from handbook.core.db import Base, enum_column
+from handbook.core.timeutil import UTCDateTime, utcnow
 from handbook.meetings.models import AgendaItem, Meeting
 from handbook.orgs.models import Organization, Reach
-from handbook.timeutil import UTCDateTime, utcnow
 
 
 class DocumentStatus(enum.StrEnum):

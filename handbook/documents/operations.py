@@ -14,15 +14,17 @@ import sqlalchemy as sa
 from docs_store.errors import ExtractionError, StorageError, TooLarge
 from docs_store.extract import detect_kind
 from docs_store.extract.model import ExtractedDocument
-from handbook import db
 from handbook.accounts.models import User
 from handbook.audit.operations import record
+from handbook.core import db
+from handbook.core.policy import Action, can
+from handbook.core.textfold import fold
+from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document, DocumentPage, DocumentStatus, ReadReceipt
 from handbook.documents.storage import blob_store
 from handbook.meetings.models import AgendaItem, Meeting
+from handbook.meetings.publishing import PAST_PUBLISH_TIME, resolve_publish_time
 from handbook.orgs.models import Organization, Reach
-from handbook.textfold import fold
-from handbook.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -125,18 +127,6 @@ def add_document(
     return document
 
 
-def queue_extraction(document: Document) -> bool:
-    """Queue the reading of a committed document (runs inline under tests).
-
-    False when the queue cannot be reached (Redis down): the document stays "đang chờ xử lý"
-    and the sweep queues it once the queue answers, so the upload still succeeds.
-    """
-    from handbook.documents.jobs import extract_document
-    from handbook.jobs import NOT_QUEUED
-
-    return extract_document(document.id) is not NOT_QUEUED
-
-
 def save_pages(document: Document, extracted: ExtractedDocument) -> None:
     """Replace the document's pages; paragraphs are numbered across the whole document."""
     db.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == document.id))
@@ -190,8 +180,6 @@ def mark_read(user: User, document: Document) -> None:
 
 def set_publication(document: Document, actor: User, at: datetime | None) -> datetime:
     """When members may see a document that stands on its own (``None``: now)."""
-    from handbook.meetings.publishing import PAST_PUBLISH_TIME, resolve_publish_time
-
     resolved = resolve_publish_time(at, utcnow())
     if resolved is None:
         raise UploadRefused(PAST_PUBLISH_TIME)
@@ -207,3 +195,11 @@ def set_publication(document: Document, actor: User, at: datetime | None) -> dat
         at=at.isoformat(),
     )
     return at
+
+
+def visible_documents(user: User, meeting: Meeting) -> list[Document]:
+    """The meeting's documents this user may see, in upload order."""
+    rows = db.session.scalars(
+        sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
+    )
+    return [d for d in rows if can(user, Action.DOCUMENT_VIEW, d)]

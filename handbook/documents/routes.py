@@ -1,13 +1,18 @@
-"""Reading a document, downloading the original, its processing status, and search."""
+"""Uploading documents to a meeting, reading one, downloading the original, its processing
+status, and search.
+
+A document's page shows what higher domains add to it (comments): each answers the
+``document_page`` signal with the template variables it adds.
+"""
 
 from __future__ import annotations
 
 import functools
-import secrets
 from typing import NamedTuple
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import (
     Blueprint,
     abort,
@@ -21,19 +26,26 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from docs_store.errors import StorageError
-from handbook import db
 from handbook.audit.operations import record
+from handbook.core import db
+from handbook.core.policy import Action, can, load
+from handbook.documents import operations
 from handbook.documents import search as search_ops
-from handbook.documents.jobs import status_payload
+from handbook.documents.forms import UploadForm
+from handbook.documents.jobs import queue_extraction, status_payload
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from handbook.documents.operations import content_type, mark_read
 from handbook.documents.storage import blob_store
-from handbook.policy import Action, can, load
-from handbook.timeutil import utcnow
+from handbook.meetings.models import Meeting
+from handbook.meetings.routes import meeting_page
 
 bp = Blueprint("documents", __name__)
+
+#: Sent to draw a document's page: each receiver returns the template variables it adds.
+document_page = Namespace().signal("document.page")
 
 
 #: For original files: a sandbox (no script, an opaque origin) and nothing to load or frame.
@@ -91,13 +103,13 @@ def show(document_id: int) -> str:
     if document.status is DocumentStatus.READY and document.is_published():
         mark_read(current_user, document)
         db.session.commit()
-    parts: list[Part] = []
+    parts_of_text: list[Part] = []
     pages: list[tuple[int, list[dict[str, object]]]] = []
     if document.status is DocumentStatus.READY:
-        parts = _parts(document.id, f"{document.blob_sha256}:{document.page_count}")
-    index = _part_index(parts)
-    if parts:
-        part = parts[index]
+        parts_of_text = _parts(document.id, f"{document.blob_sha256}:{document.page_count}")
+    index = _part_index(parts_of_text)
+    if parts_of_text:
+        part = parts_of_text[index]
         for page in db.session.scalars(
             sa.select(DocumentPage)
             .where(
@@ -109,63 +121,18 @@ def show(document_id: int) -> str:
             blocks = [b for b in page.blocks if part.first <= b["n"] <= part.last]
             if blocks:
                 pages.append((page.number, blocks))
-    discussion = _discussion(document)
+    parts: dict[str, object] = {"comments": None}
+    for _receiver, part in document_page.send(document):
+        parts.update(part)
     return render_template(
         "documents/show.html",
         document=document,
         manage=manage,
         pages=pages,
-        parts=parts,
+        parts=parts_of_text,
         part=index,
-        **discussion,
+        **parts,
     )
-
-
-def _discussion(document: Document) -> dict[str, object]:
-    """The comments as the page first shows them; live updates take over from ``now``."""
-    from handbook.comments import operations as comment_ops
-    from handbook.comments.service import document_target
-
-    if document.meeting_id is None or document.status is not DocumentStatus.READY:
-        return {"comments": None}
-    target = document_target(current_user, document.id)
-    comments = comment_ops.since(target)
-    counts: dict[int, int] = {}
-    replies: dict[int, list[object]] = {}
-    for comment in comments:
-        if comment.paragraph and comment.deleted_at is None:
-            counts[comment.paragraph] = counts.get(comment.paragraph, 0) + 1
-        if comment.parent_id is not None:
-            replies.setdefault(comment.parent_id, []).append(comment)
-    return {
-        "comments": comments,
-        "replies": replies,
-        "paragraph_counts": counts,
-        "may_comment": comment_ops.may_post(current_user, target),
-        "moderator": can(current_user, Action.MEETING_MANAGE, target.meeting),
-        "last_comment_id": max((c.id for c in comments), default=0),
-        "synced_at": utcnow().isoformat(),
-        "new_client_id": secrets.token_urlsafe(18),
-        "edit_minutes": int(comment_ops.EDIT_WINDOW.total_seconds() // 60),
-    }
-
-
-@bp.post("/documents/<int:document_id>/comments")
-@login_required
-def post_comment(document_id: int) -> Response:
-    """The form without JavaScript: the same service, a client_id fixed when the page was drawn
-    (so submitting twice stores one comment)."""
-    from handbook.comments.forms import post_and_return
-
-    data = {
-        "document": document_id,
-        "client_id": request.form.get("client_id"),
-        "body": request.form.get("body"),
-        "paragraph": request.form.get("paragraph", type=int),
-        "parent": request.form.get("parent", type=int),
-    }
-    page = url_for("documents.show", document_id=document_id)
-    return post_and_return(data, page, on_error_anchor="#comments")
 
 
 @bp.post("/documents/<int:document_id>/title")
@@ -238,3 +205,67 @@ def search() -> str:
     query = (request.args.get("q") or "").strip()[:200]
     results = search_ops.search(current_user, query) if query else []
     return render_template("documents/search.html", query=query, results=results)
+
+
+@meeting_page.connect
+def _on_the_meeting_page(meeting: Meeting, *, manage: bool) -> dict[str, object]:
+    """The meeting's documents this user may see, and the upload form for its managers."""
+    upload = UploadForm()
+    upload.agenda_item.choices = [SelectChoice("", "Cả buổi sinh hoạt")] + [
+        SelectChoice(str(i.id), f"{i.position}. {i.title}") for i in meeting.agenda
+    ]
+    return {
+        "documents": operations.visible_documents(current_user, meeting),
+        "upload_form": upload if manage else None,
+    }
+
+
+@bp.post("/meetings/<int:meeting_id>/documents")
+@login_required
+def upload(meeting_id: int) -> Response | tuple[Response, int]:
+    """Several files at once; each is kept or refused on its own, with its own message."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not files:
+        message = "Vui lòng chọn ít nhất một tệp."
+        if wants_json:
+            return jsonify(error={"status": 400, "message": message}), 400
+        flash(message, "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    item_id = request.form.get("agenda_item", type=int)
+    item = next((i for i in meeting.agenda if i.id == item_id), None)
+    kept, refused = [], []
+    for file in files:
+        try:
+            document = operations.add_document(
+                operations.Upload(file.filename or "", file.stream),
+                organization=meeting.organization,
+                actor=current_user,
+                meeting=meeting,
+                agenda_item=item,
+            )
+        except operations.UploadRefused as exc:
+            db.session.rollback()
+            refused.append({"filename": file.filename, "message": str(exc)})
+            continue
+        db.session.commit()
+        kept.append(document)
+    # Kept is kept: with the job queue down (Redis) they wait, and the sweep queues them.
+    waiting = [d for d in kept if not queue_extraction(d)]
+    if wants_json:
+        db.session.expire_all()  # jobs may have run inline, in their own session
+        body: dict[str, object] = {
+            "documents": [status_payload(db.session.get(Document, d.id)) for d in kept],
+            "refused": refused,
+        }
+        if waiting:
+            body["notice"] = operations.WAITING_FOR_QUEUE
+        return jsonify(body), (201 if kept else 400)
+    if waiting:
+        flash(f"Đã nhận {len(kept)} tệp. {operations.WAITING_FOR_QUEUE}", "success")
+    elif kept:
+        flash(f"Đã nhận {len(kept)} tệp; hệ thống đang đọc nội dung.", "success")
+    for item_error in refused:
+        flash(item_error["message"], "error")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))

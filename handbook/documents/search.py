@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handbook import db
+from handbook.core import db
+from handbook.core.textfold import fold
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
-from handbook.policy import documents_where
-from handbook.textfold import fold
+from handbook.documents.policy import documents_where
 
 _WORD = re.compile(r"\w+")
 _SNIPPET_RADIUS = 90

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
-from handbook.timeutil import utcnow
 
 #: Branch meetings usually last about two hours.
 _DURATION = timedelta(hours=2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,8 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from handbook.core.timeutil import VIETNAM_TZ
 from handbook.meetings.models import MeetingKind
-from handbook.timeutil import VIETNAM_TZ
 
 
 class MeetingForm(FlaskForm):
@@ -61,8 +60,3 @@ class PublishForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = StringField("Lý do hủy", validators=[Length(max=500)])
-
-
-class UploadForm(FlaskForm):
-    files = MultipleFileField("Tệp tài liệu (PDF, Word .docx, văn bản .txt)")
-    agenda_item = SelectField("Thuộc nội dung", choices=[], validate_choice=False)

@@ -8,9 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook.db import Base, enum_column
+from handbook.core.db import Base, enum_column
+from handbook.core.timeutil import UTCDateTime, utcnow
 from handbook.orgs.models import Organization, Reach
-from handbook.timeutil import UTCDateTime, utcnow
 
 
 class MeetingKind(enum.StrEnum):

@@ -1,4 +1,4 @@
-"""Creating, editing, publishing and cancelling meetings, and reminding who has not read."""
+"""Creating, editing, publishing and cancelling meetings."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.audit.operations import record
-from handbook.documents.models import Document, ReadReceipt
+from handbook.core import db
+from handbook.core.policy import Action, can
+from handbook.core.timeutil import utcnow
 from handbook.meetings.models import AgendaItem, Meeting, MeetingKind
 from handbook.meetings.publishing import (
     PAST_PUBLISH_TIME,
@@ -20,10 +22,12 @@ from handbook.meetings.publishing import (
 )
 from handbook.notifications.operations import notify, push_after_commit
 from handbook.orgs.models import Organization, Reach
-from handbook.policy import Action, can
-from handbook.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
+
+#: Sent (in the caller's transaction) when a meeting's publish time is set, with ``at``: what
+#: is published with the meeting and has no time of its own takes this one (documents).
+publication_set = Namespace().signal("meeting.publication_set")
 
 
 class MeetingError(ValueError):
@@ -107,11 +111,7 @@ def publish(meeting: Meeting, actor: User, at: datetime | None) -> datetime:
     if meeting.notified_at is not None:
         raise MeetingError("Buổi sinh hoạt đã được công bố rồi.")
     meeting.publish_at = at
-    db.session.execute(
-        sa.update(Document)
-        .where(Document.meeting_id == meeting.id, Document.publish_at.is_(None))
-        .values(publish_at=at)
-    )
+    publication_set.send(meeting, at=at)
     record(
         "meeting.publish_set",
         actor_id=actor.id,
@@ -149,43 +149,6 @@ def _tell(meeting: Meeting, kind: str, dedupe_key: str) -> None:
     push_after_commit(users, kind=kind, payload=payload)
 
 
-def unread_members(meeting: Meeting) -> dict[int, list[int]]:
-    """For each published document of the meeting, the audience ids who have not opened it."""
-    members = audience(meeting.organization, meeting.reach)
-    result: dict[int, list[int]] = {}
-    for document in db.session.scalars(
-        sa.select(Document).where(Document.meeting_id == meeting.id)
-    ):
-        read = set(
-            db.session.scalars(
-                sa.select(ReadReceipt.user_id).where(ReadReceipt.document_id == document.id)
-            )
-        )
-        result[document.id] = [uid for uid in members if uid not in read]
-    return result
-
-
-def remind(meeting: Meeting, actor: User) -> list[int]:
-    """Notify the members who have not opened every document yet; returns who was reminded."""
-    if not meeting.is_published():
-        raise MeetingError("Buổi sinh hoạt chưa được công bố, chưa thể nhắc.")
-    missing = sorted({uid for uids in unread_members(meeting).values() for uid in uids})
-    payload = meeting_facts(meeting)
-    stamp = f"{utcnow():%Y%m%d%H%M%S}"
-    users = notify(
-        missing, kind="reminder", payload=payload, dedupe_key=f"meeting:{meeting.id}:remind:{stamp}"
-    )
-    record(
-        "meeting.reminded",
-        actor_id=actor.id,
-        target=meeting,
-        organization_id=meeting.organization_id,
-        count=len(users),
-    )
-    push_after_commit(users, kind="reminder", payload=payload)
-    return users
-
-
 def visible_meetings(user: User, org: Organization) -> list[Meeting]:
     """The organisation's meetings this user may see, newest first."""
     rows = db.session.scalars(
@@ -194,11 +157,3 @@ def visible_meetings(user: User, org: Organization) -> list[Meeting]:
         .order_by(Meeting.starts_at.desc())
     )
     return [m for m in rows if can(user, Action.MEETING_VIEW, m)]
-
-
-def visible_documents(user: User, meeting: Meeting) -> list[Document]:
-    """The meeting's documents this user may see, in upload order."""
-    rows = db.session.scalars(
-        sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
-    )
-    return [d for d in rows if can(user, Action.DOCUMENT_VIEW, d)]

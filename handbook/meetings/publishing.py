@@ -1,7 +1,9 @@
 """Publishing at the chosen time: members see nothing before it and are told once at it.
 
 ``publish_due`` runs every minute and at each scheduled publish time; whichever run claims a
-publication first (``notified_at``) tells its audience, so nobody is told twice.
+publication first (``notified_at``) tells its audience, so nobody is told twice. Meetings are
+told here; documents (``documents/publishing.py``) answer the ``telling`` signal with those due
+with their meeting, and run their own sweep for documents published later on their own.
 """
 
 from __future__ import annotations
@@ -13,16 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from blinker import Namespace
 
-from handbook import db
 from handbook.accounts.models import User
-from handbook.documents.models import Document, DocumentStatus
-from handbook.jobs import huey, job, periodic
+from handbook.core import db
+from handbook.core.jobs import huey, job, periodic
+from handbook.core.templating import vn_datetime
+from handbook.core.timeutil import utcnow
+from handbook.core.urls import path_for
 from handbook.meetings.models import Meeting
 from handbook.notifications.operations import notify, push_after_commit
 from handbook.orgs.models import Membership, Organization, Reach
-from handbook.templating import vn_datetime
-from handbook.timeutil import utcnow
-from handbook.urls import path_for
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,13 @@ logger = logging.getLogger(__name__)
 #: ``documents`` (ids) have just become visible to members. Features that held something back
 #: until then (mentions in comments on drafts) listen here instead of being called.
 published = Namespace().signal("published")
+#: Sent while a meeting's publication is being told, before the commit, with ``now``; each
+#: receiver marks what it publishes with the meeting as told and returns its titles, which the
+#: notification lists (documents answer with those whose time has come).
+telling = Namespace().signal("meeting.telling")
+#: Sent by ``publish_due`` on each run after the meetings (``now``): later publications of
+#: their own (a document added after its meeting went out) are told by the receivers.
+due = Namespace().signal("publishing.due")
 
 
 #: A publish time this far in the past is taken as "now" (a form filled in slowly).
@@ -77,7 +85,8 @@ def meeting_facts(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def _claim(model: type[Meeting] | type[Document], row_id: int, now: datetime) -> bool:
+def claim(model: Any, row_id: int, now: datetime) -> bool:
+    """Take the right to tell a publication's audience; only one run ever wins it."""
     result = db.session.execute(
         sa.update(model)
         .where(model.id == row_id, model.notified_at.is_(None))
@@ -98,41 +107,20 @@ def publish_due() -> int:
     ).all()
     for meeting_id in due_meetings:
         told += _publish_meeting(meeting_id, now)
-    due_documents = db.session.scalars(
-        sa.select(Document.id)
-        .outerjoin(Meeting, Document.meeting_id == Meeting.id)
-        .where(
-            Document.publish_at <= now,
-            Document.notified_at.is_(None),
-            Document.status != DocumentStatus.FAILED,
-            sa.or_(
-                Document.meeting_id.is_(None),
-                sa.and_(Meeting.publish_at <= now, Meeting.cancelled_at.is_(None)),
-            ),
-        )
-    ).all()
-    for document_id in due_documents:
-        told += _publish_document(document_id, now)
+    for _receiver, count in due.send(None, now=now):
+        told += int(count or 0)
     return told
 
 
 def _publish_meeting(meeting_id: int, now: datetime) -> int:
-    if not _claim(Meeting, meeting_id, now):
+    if not claim(Meeting, meeting_id, now):
         db.session.rollback()
         return 0
     meeting = db.session.get(Meeting, meeting_id)
     assert meeting is not None
-    documents = db.session.scalars(
-        sa.select(Document).where(
-            Document.meeting_id == meeting.id,
-            Document.publish_at <= now,
-            Document.notified_at.is_(None),
-            Document.status != DocumentStatus.FAILED,
-        )
-    ).all()
-    for document in documents:  # told together with their meeting, not again on their own
-        document.notified_at = now
-    payload = meeting_facts(meeting) | {"documents": [d.title for d in documents]}
+    # Told together with their meeting, not again on their own.
+    titles = [title for _receiver, part in telling.send(meeting, now=now) for title in part or ()]
+    payload = meeting_facts(meeting) | {"documents": titles}
     users = notify(
         audience(meeting.organization, meeting.reach),
         kind="meeting.published",
@@ -140,37 +128,9 @@ def _publish_meeting(meeting_id: int, now: datetime) -> int:
         dedupe_key=f"meeting:{meeting.id}:published",
     )
     push_after_commit(users, kind="meeting.published", payload=payload)
-    document_ids = [d.id for d in documents]
     db.session.commit()
     logger.info("meeting %s published to %s members", meeting_id, len(users))
-    published.send(None, meeting=meeting_id, documents=document_ids)
-    return 1
-
-
-def _publish_document(document_id: int, now: datetime) -> int:
-    if not _claim(Document, document_id, now):
-        db.session.rollback()
-        return 0
-    document = db.session.get(Document, document_id)
-    assert document is not None
-    payload: dict[str, Any] = {
-        "document": document.id,
-        "title": document.title,
-        "organization": document.organization.name,
-        "url": path_for("documents.show", document_id=document.id),
-    }
-    if document.meeting is not None:
-        payload["meeting_title"] = document.meeting.title
-        payload["when"] = vn_datetime(document.meeting.starts_at)
-    users = notify(
-        audience(document.organization, document.reach),
-        kind="document.published",
-        payload=payload,
-        dedupe_key=f"document:{document.id}:published",
-    )
-    push_after_commit(users, kind="document.published", payload=payload)
-    db.session.commit()
-    published.send(None, meeting=None, documents=[document_id])
+    published.send(None, meeting=meeting_id, documents=[])
     return 1
 
 

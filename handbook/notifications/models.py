@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook.db import Base
-from handbook.timeutil import UTCDateTime, utcnow
+from handbook.core.db import Base
+from handbook.core.timeutil import UTCDateTime, utcnow
 
 
 class Notification(Base):

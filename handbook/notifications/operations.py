@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
-from handbook import db
+from handbook.core import db
+from handbook.core.aftercommit import after_commit
+from handbook.core.realtime import push, user_room
+from handbook.core.timeutil import utcnow
 from handbook.notifications.models import Notification
-from handbook.realtime import push, user_room
-from handbook.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -53,23 +53,9 @@ def push_after_commit(user_ids: Iterable[int], *, kind: str, payload: dict[str, 
         return
     db.session.flush()
     counts = unread_counts(ids)
-    pending = db.session.info.setdefault(_PENDING, [])
     for uid in ids:
-        pending.append((user_room(uid), {"kind": kind, **payload, "unread": counts.get(uid, 0)}))
-
-
-_PENDING = "handbook.pending_pushes"
-
-
-@sa.event.listens_for(so.Session, "after_commit")
-def _send_pending(session: so.Session) -> None:
-    for room, data in session.info.pop(_PENDING, []):
-        push("notification", data, to=room)
-
-
-@sa.event.listens_for(so.Session, "after_rollback")
-def _drop_pending(session: so.Session) -> None:
-    session.info.pop(_PENDING, None)
+        data = {"kind": kind, **payload, "unread": counts.get(uid, 0)}
+        after_commit(push, "notification", data, to=user_room(uid))
 
 
 def unread_counts(user_ids: list[int]) -> dict[int, int]:

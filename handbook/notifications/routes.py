@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from handbook import db
+from handbook.core import db
 from handbook.notifications import operations
 
 bp = Blueprint("notifications", __name__)

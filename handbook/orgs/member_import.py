@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.accounts.passwords import hash_one_time_passwords, one_time_password
 from handbook.accounts.phone import normalize_phone
 from handbook.audit.operations import record
+from handbook.core import db
 from handbook.orgs.models import Membership, Organization, OrgKind, Role
 
 #: Accepted header spellings (compared without diacritics, case or spaces) for each column.

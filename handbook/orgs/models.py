@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook.db import Base, enum_column
-from handbook.timeutil import UTCDateTime, utcnow
+from handbook.core.db import Base, enum_column
+from handbook.core.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from handbook.accounts.models import User

@@ -7,9 +7,9 @@ import logging
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.audit.operations import record
+from handbook.core import db
 from handbook.orgs.models import Membership, Organization, OrgKind, Role
 
 logger = logging.getLogger(__name__)

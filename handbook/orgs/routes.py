@@ -7,14 +7,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from handbook import db, realtime
 from handbook.accounts import operations as accounts
 from handbook.accounts.models import User
 from handbook.accounts.phone import normalize_phone
+from handbook.core import db, realtime
+from handbook.core.policy import Action, can, load
 from handbook.orgs import member_import, operations
 from handbook.orgs.forms import ImportForm, MemberForm, OrganizationForm
 from handbook.orgs.models import Organization, OrgKind, Role
-from handbook.policy import Action, can, load, organizations_where
+from handbook.orgs.policy import organizations_where
 
 bp = Blueprint("orgs", __name__)
 

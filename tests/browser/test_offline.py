@@ -55,6 +55,13 @@ def test_what_was_opened_works_without_network(
     expect(page.locator("#player-keep")).to_have_text("Đã lưu, nghe được khi mất mạng")
     page.reload()  # the player's timing map (audio.json) is kept with the page
     expect(page.locator("#listen-note")).to_contain_text("Giọng đọc")
+    # Kept a moment after it arrives: wait for both copies before the network goes.
+    assert _poll(
+        page,
+        "() => caches.open('handbook-pages').then(c => c.keys()).then(keys =>"
+        " keys.some(k => k.url.includes('/audio.json'))"
+        " && keys.some(k => k.url === location.href))",
+    ), "the page and its timing map were never kept"
 
     stop_server()  # no network from here on
 

@@ -69,8 +69,10 @@ function keep(request, response) {
   if (request.mode === "navigate" && !html) return;  // a download, not a page
   var copy = response.clone();
   caches.open(PAGES).then(function (cache) {
-    // Delete first so the page moves to the end: the oldest are dropped past MAX_PAGES.
-    return cache.delete(request).then(function () { return cache.put(request, copy); })
+    // put() replaces an entry by removing it and adding the new one, so the page moves to the
+    // end: the oldest are dropped past MAX_PAGES. (Deleting first left a moment with no copy,
+    // and a connection lost in that moment found nothing kept.)
+    return cache.put(request, copy)
       .then(function () { return cache.keys(); })
       .then(function (keys) {
         return Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_PAGES)).map(function (key) {

@@ -67,7 +67,7 @@ class Limits:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Limits:
-        """From the app's ``SERVE_*`` settings (``handbook/config.py``)."""
+        """From the app's ``SERVE_*`` settings (``handbook/core/config.py``)."""
         return cls(
             header_timeout=float(config["SERVE_HEADER_TIMEOUT_S"]) or None,
             idle_timeout=float(config["SERVE_IDLE_TIMEOUT_S"]) or None,

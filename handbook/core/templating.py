@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from handbook.policy import Action, can
-from handbook.timeutil import to_local
+from handbook.core.policy import Action, can
+from handbook.core.timeutil import to_local
 
 _WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 

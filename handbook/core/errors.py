@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from handbook import db
-from handbook.templating import human_size
+from handbook.core import db
+from handbook.core.templating import human_size
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,12 @@
-"""Sign-in plumbing and response hardening: Flask-Login, the user loader, security headers."""
+"""Response hardening: the security headers every answer carries.
+
+Sign-in (Flask-Login, the user loader, devices) is the accounts domain's:
+``accounts/sessions.py``.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
-
-from handbook.accounts import sessions
-from handbook.extensions import login_manager
 
 #: No inline script or style anywhere: every asset is a file served by us.
 _CSP = (
@@ -16,23 +17,7 @@ _CSP = (
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
-    login_manager.login_message_category = "info"
-    sessions.init_app(app)
     app.after_request(_harden)
-
-
-@login_manager.unauthorized_handler
-def _unauthorized() -> Response:
-    """Pages send the visitor to sign in; the API answers 401 in JSON."""
-    from flask import abort, flash, redirect, url_for
-
-    if request.path.startswith("/api/"):
-        abort(401)
-    flash(login_manager.login_message, "info")
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def _harden(response: Response) -> Response:

@@ -17,7 +17,7 @@ R = TypeVar("R")
 
 
 def _gevent_hub():  # type: ignore[no-untyped-def]
-    try:
+    try:  # imported here: only a gevent-patched process (serve) has a hub to offload to
         from gevent import get_hub, monkey
     except ImportError:  # pragma: no cover - gevent is a pinned dependency
         return None

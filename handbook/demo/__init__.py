@@ -3,7 +3,7 @@ documents, and a study session the commune committee sends to every branch.
 
 Every object is looked up by its natural key before it is made, so running ``demo`` twice
 changes nothing the second time. The names are invented; the documents are ours
-(``handbook/demo_documents``, made by ``scripts/make_demo_documents.py``).
+(``handbook/demo/documents``, made by ``scripts/make_demo_documents.py``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from handbook import db
 from handbook.accounts.models import User
 from handbook.accounts.operations import create_user
+from handbook.core import db
+from handbook.core.timeutil import VIETNAM_TZ, utcnow
 from handbook.documents.models import Document
 from handbook.documents.operations import Upload, add_document
 from handbook.meetings.models import AgendaItem, Meeting, MeetingKind
 from handbook.orgs.models import Membership, Organization, OrgKind, Reach, Role
 from handbook.orgs.operations import add_membership, create_organization
-from handbook.timeutil import VIETNAM_TZ, utcnow
 
 #: Shared by every demo account; shown by ``demo`` and README, never used outside a demo.
 DEMO_PASSWORD = "demo@2026"  # noqa: S105 - published demo credential
@@ -45,7 +45,7 @@ _PEOPLE: list[tuple[str, str, int | str, Role]] = [
     ("0912000021", "Đinh Thị Hạnh", "commune", Role.COMMITTEE),
 ]
 
-DOCUMENTS_DIR = Path(__file__).resolve().parent / "demo_documents"
+DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
 #: (file, title, agenda position or None) for the first branch's meeting.
 _BRANCH_DOCUMENTS = [
     ("bao-cao-thang-11.docx", "Báo cáo kết quả thực hiện nhiệm vụ tháng 11", 1),

@@ -9,11 +9,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from handbook import db
+from handbook.core import db
+from handbook.core.policy import Action, can
+from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import Membership
-from handbook.policy import Action, can
-from handbook.timeutil import utcnow
 
 bp = Blueprint("pages", __name__)
 

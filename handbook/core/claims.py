@@ -17,9 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handbook import db
-from handbook.jobs import NOT_QUEUED, waiting
-from handbook.timeutil import utcnow
+from handbook.core import db
+from handbook.core.jobs import NOT_QUEUED, waiting
+from handbook.core.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,12 @@ from typing import Any
 import click
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.globals import app_ctx
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = ROOT / "migrations"
 
 #: Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -96,8 +98,6 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def alembic_config(url: str) -> Any:
-    from alembic.config import Config as AlembicConfig
-
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["database_url"] = url
@@ -106,14 +106,10 @@ def alembic_config(url: str) -> Any:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision``."""
-    from alembic import command
-
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
-    from alembic import command
-
     command.downgrade(alembic_config(url), revision)
 
 

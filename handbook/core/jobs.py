@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey
+from huey import crontab as make_crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -117,7 +118,6 @@ def job(**task_options: Any) -> Callable[[F], F]:
 
 def periodic(**crontab: str) -> Callable[[F], F]:
     """A periodic Huey task (``minute="*"``), in a fresh app context like ``job``."""
-    from huey import crontab as make_crontab
 
     def decorate(fn: F) -> F:
         @huey.periodic_task(make_crontab(**crontab), name=f"{fn.__module__}.{fn.__name__}")

@@ -92,6 +92,8 @@ def install(server: Any, *, enabled: bool) -> bool:
             found,
         )
         return False
+    # Only now: engineio's gevent driver imports gevent's websocket support, which must not
+    # load in a process that is not gevent's (tests, the CLI) before this check.
     from engineio.async_drivers import gevent as gevent_driver
 
     eio = server.eio

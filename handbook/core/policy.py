@@ -1,0 +1,122 @@
+"""The one access policy: may this user do this action to that object?
+
+Every route, socket event, download and export asks here, nowhere else. This module holds the
+vocabulary (``Action``), the answer (``can``, ``require``, ``load``) and a register of rules;
+each domain registers the rule for its own objects (``orgs/policy.py`` for organisations and
+accounts, ``meetings/policy.py``, ``documents/policy.py``), so the core knows no domain. The
+rules, in short:
+- a member sees their own organisation and the names of those above it;
+- a secretary also sees and manages the members of their own organisation;
+- a committee officer sees everything in the subtree below its organisation;
+- an admin manages the subtree below its organisation, including its shape;
+- a platform admin (``User.is_admin``) may do everything, but what an object's state closes
+  for everyone (``DISCUSS`` on a cancelled meeting);
+- a publication (a meeting or a document) is managed by the secretary or committee of the
+  organisation that owns it and by admins above; once published it is seen by the members of
+  that organisation, by committees and admins above it, and, when its reach is the subtree,
+  by the members of every organisation below it. Before it is published it is seen only by
+  those who manage it: not by page, download, search, API or guessed URL;
+- discussing (posting, replying, editing or deleting one's own comment) is open to those who
+  see a publication once it is published (to its managers before), and closed for everyone
+  once its meeting is cancelled: a cancelled meeting is read-only. Moderation (hiding,
+  marking) stays with the managers, so what is shown can still be tidied.
+
+What a user may not even see answers 404 (its existence is not revealed); what they see but may
+not change answers 403.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+from flask import abort
+from flask_login import AnonymousUserMixin, current_user
+
+from handbook.core import db
+
+T = TypeVar("T")
+
+
+class Action(enum.StrEnum):
+    ORG_VIEW = "org.view"
+    ORG_VIEW_MEMBERS = "org.view_members"
+    ORG_MANAGE_MEMBERS = "org.manage_members"
+    ORG_MANAGE_TREE = "org.manage_tree"
+    USER_VIEW = "user.view"
+    USER_MANAGE = "user.manage"
+    AUDIT_VIEW = "audit.view"
+    #: Create meetings and documents owned by the organisation.
+    ORG_PUBLISH = "org.publish"
+    MEETING_VIEW = "meeting.view"
+    MEETING_MANAGE = "meeting.manage"
+    DOCUMENT_VIEW = "document.view"
+    DOCUMENT_MANAGE = "document.manage"
+    #: Post, reply, edit or delete one's own comment on a meeting (its agenda) or a document.
+    DISCUSS = "discuss"
+
+
+#: Actions an object's state may close for everyone, platform administrators included.
+_STATE_BOUND = frozenset({Action.DISCUSS})
+
+#: ``rule(actor, action, obj) -> bool`` for a signed-in, active actor.
+Rule = Callable[[Any, Action, Any], bool]
+_rules: dict[type, Rule] = {}
+#: The action that decides between 404 and 403 for each kind of object.
+_view_actions: dict[type, Action] = {}
+
+
+def rule(model: type, *, view: Action) -> Callable[[Rule], Rule]:
+    """Register the rule deciding every action on ``model`` objects (one per model), and the
+    action that tells "not there" (404) from "not allowed" (403)."""
+
+    def register(fn: Rule) -> Rule:
+        _rules[model] = fn
+        _view_actions[model] = view
+        return fn
+
+    return register
+
+
+def signed_in(user: Any) -> Any | None:
+    """The user if signed in and active; ``None`` for anyone else."""
+    if user is None or isinstance(user, AnonymousUserMixin) or not user.is_authenticated:
+        return None
+    return user if user.is_active else None
+
+
+def can(user: Any, action: Action, obj: Any) -> bool:
+    """The single yes/no answer; objects and actions no rule covers are a no."""
+    actor = signed_in(user)
+    if actor is None:
+        return False
+    decide = _rules.get(type(obj))
+    if decide is None:
+        return False
+    if actor.is_admin and action not in _STATE_BOUND:
+        return True
+    return decide(actor, action, obj)
+
+
+def require(user: Any, action: Action, obj: Any) -> None:
+    """Abort the request unless ``can``: 404 when the object is not visible, 403 otherwise."""
+    if can(user, action, obj):
+        return
+    view = _view_actions.get(type(obj))
+    if view is None or not can(user, view, obj):
+        _not_found()
+    abort(403)
+
+
+def _not_found() -> NoReturn:
+    abort(404)
+
+
+def load(model: type[T], object_id: int, action: Action) -> T:
+    """The object with this id, if the signed-in user may do ``action`` to it; else 404 or 403."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        _not_found()
+    require(current_user, action, obj)
+    return obj

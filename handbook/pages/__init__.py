@@ -1,0 +1,1 @@
+"""Pages no single domain owns: the home page and the offline layer (service worker)."""
