@@ -64,22 +64,24 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
 
     # The SocketIO singleton keeps the previous app's queue manager in its options; an app
     # without REDIS_URL must not inherit one (several apps per process: tests, CLI).
-    extensions.socketio.server_options.pop("client_manager", None)
+    # (server_options and server are left out of types-Flask-SocketIO on purpose.)
+    extensions.socketio.server_options.pop("client_manager", None)  # type: ignore[attr-defined]
     extensions.socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"],
         channel=_queue_channel(app),
         # None is engineio's same-origin check (scheme and Host of the request); an empty
-        # list would switch the check off altogether.
-        cors_allowed_origins=None,
+        # list would switch the check off altogether. (types-Flask-SocketIO omits None.)
+        cors_allowed_origins=None,  # type: ignore[arg-type]
         # A comment is at most 5,000 characters (< 20 KB in UTF-8); refuse anything far larger.
         max_http_buffer_size=64 * 1024,
     )
     from handbook.core import fanout
 
     # Room broadcasts framed once and written at once to websocket readers (issue #5).
-    fanout.install(extensions.socketio.server, enabled=app.config["SOCKETIO_FAST_FANOUT"])
+    server = extensions.socketio.server  # type: ignore[attr-defined]
+    fanout.install(server, enabled=app.config["SOCKETIO_FAST_FANOUT"])
 
     from handbook import cli
     from handbook.api import routes as api_routes

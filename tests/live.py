@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -47,7 +48,8 @@ def run_live_server(
         LOGIN_RATE_LIMIT="300 per minute",
     )
     # ... and every browser and client comes from 127.0.0.1: the per-address bound on
-    # connections would count them all as one (tests/test_serve_limits.py sets its own).
+    # connections would count them all as one (tests/handbook/core/test_serve_limits.py sets
+    # its own).
     env.setdefault("SERVE_MAX_CONNECTIONS_PER_IP", "0")
 
     run_demo(env)
@@ -64,13 +66,13 @@ def run_live_server(
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_up(server, f"{base_url}/login", log_path)
+            wait_until_up(server, f"{base_url}/login", log_path)
             yield base_url
         finally:
             stop(server)
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+def wait_until_up(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     last_error: object = None
     while time.monotonic() < deadline:
@@ -119,3 +121,43 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def embedded_env(instance: Path, **settings: str) -> dict[str, str]:
+    """``serve``'s environment on the embedded default (SQLite and files in ``instance``)."""
+    env = {
+        **os.environ,
+        "HANDBOOK_INSTANCE": str(instance),
+        "PORT": str(free_port()),
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    for key in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(key, None)
+    return env
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    """Until ``url`` answers 200; fails if ``process`` (the server) exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{url} did not answer")
+
+
+def wait_for(predicate, timeout: float, what: str, server: subprocess.Popen) -> None:
+    """Until ``predicate()`` holds; fails if ``server`` exits first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if server.poll() is not None:
+            pytest.fail(f"server exited ({server.returncode}) while waiting for {what}")
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")

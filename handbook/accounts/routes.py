@@ -166,8 +166,8 @@ def password() -> Response | str | tuple[str, int]:
     this = sessions.current_device()
     problem = operations.change_password(
         current_user,
-        form.current.data,
-        form.new.data,
+        form.current.data or "",
+        form.new.data or "",
         keep_device=this.id if this is not None else None,
     )
     if problem:

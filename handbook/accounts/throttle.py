@@ -53,11 +53,16 @@ def _keys(login: str, address: str) -> list[tuple[str, Rule]]:
 def wait_seconds(login: str, address: str, now: datetime) -> int:
     """Whole seconds until this name may be tried again from this address (0: now)."""
     keys = [key for key, _rule in _keys(login, address)]
-    until = db.session.scalars(
-        sa.select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now
+    # `blocked_until > now` is never true of NULL; the None check says so to the type checker.
+    until = [
+        blocked
+        for blocked in db.session.scalars(
+            sa.select(LoginThrottle.blocked_until).where(
+                LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now
+            )
         )
-    ).all()
+        if blocked is not None
+    ]
     if not until:
         return 0
     return max(1, math.ceil((max(until) - now).total_seconds()))

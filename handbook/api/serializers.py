@@ -1,4 +1,4 @@
-"""JSON shapes of the API's objects (the OpenAPI schemas in ``openapi.py`` describe them)."""
+"""JSON shapes of the API's objects, as the models in ``schemas.py`` describe them."""
 
 from __future__ import annotations
 

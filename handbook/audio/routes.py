@@ -102,5 +102,8 @@ def regenerate(document_id: int) -> tuple[Response, int]:
     if engine not in {"auto", "gtts", "espeak"}:
         return jsonify(error={"status": 400, "message": "Giọng đọc không hợp lệ."}), 400
     track = queue_audio(document, engine=engine)
-    db.session.expire_all()
-    return jsonify(track_payload(db.session.get(AudioTrack, track.id))), 202
+    db.session.expire_all()  # the job may have run inline, in its own session
+    reloaded = db.session.get(AudioTrack, track.id)
+    if reloaded is None:  # the document (and its track) was deleted meanwhile
+        abort(404)
+    return jsonify(track_payload(reloaded)), 202

@@ -1,8 +1,5 @@
-"""The meeting's record of comments as a Word document (python-docx) and a PDF (reportlab).
-
-Both render the groups of ``report.meeting_comments``. The PDF draws with DejaVu Sans (Debian's
-``fonts-dejavu-core``), which has every Vietnamese glyph; the PDF core fonts have none.
-"""
+"""The meeting's record of comments (``report.meeting_comments``) as DOCX (python-docx) and PDF
+(reportlab, in DejaVu Sans: the PDF core fonts have no Vietnamese glyph)."""
 
 from __future__ import annotations
 
@@ -10,7 +7,7 @@ import functools
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 import docx
@@ -201,7 +198,13 @@ def _fonts() -> tuple[str, str]:
     pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     # fonts-dejavu-core has no oblique faces: <i> falls back to the upright ones.
-    for bold, italic, name in ((0, 0, FONT), (1, 0, FONT_BOLD), (0, 1, FONT), (1, 1, FONT_BOLD)):
+    faces: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
+        (0, 0, FONT),
+        (1, 0, FONT_BOLD),
+        (0, 1, FONT),
+        (1, 1, FONT_BOLD),
+    )
+    for bold, italic, name in faces:
         addMapping(FONT, bold, italic, name)
     return FONT, FONT_BOLD
 
@@ -284,13 +287,13 @@ class NumberedCanvas(Canvas):
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's own, not in its stubs
 
     def save(self) -> None:
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
             self.setFont(FONT, 9)
-            self.drawCentredString(A4[0] / 2, 1.2 * cm, f"Trang {self._pageNumber}/{total}")
+            self.drawCentredString(A4[0] / 2, 1.2 * cm, f"Trang {self.getPageNumber()}/{total}")
             super().showPage()
         super().save()

@@ -19,16 +19,14 @@ from limits import parse_many, storage, strategies
 
 from handbook.accounts.models import User
 from handbook.audit.operations import record
+from handbook.comments import mentions
 from handbook.comments.models import Comment, Disposition
 from handbook.core import db
 from handbook.core.inputs import is_id
 from handbook.core.policy import Action, can
 from handbook.core.timeutil import utcnow
-from handbook.core.urls import path_for
 from handbook.documents.models import Document
 from handbook.meetings.models import AgendaItem, Meeting
-from handbook.meetings.publishing import audience, published
-from handbook.notifications.operations import notify, push_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +131,7 @@ def post(
 ) -> tuple[Comment, bool]:
     """Store a new comment once; returns it and whether it was new. The caller commits."""
     client_id = clean_client_id(client_id)
-    existing = db.session.scalar(
-        sa.select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id)
-    )
+    existing = _stored(user, client_id)
     if existing is not None:
         return existing, False
     if not may_post(user, target):
@@ -144,7 +140,17 @@ def post(
     text = clean_body(body)
     parent = _parent(parent_id, target)
     paragraph = _paragraph(paragraph, target)
-    _check_rate(user)
+    try:
+        # Before the insert, never while it holds SQLite's write lock: under gevent a limiter
+        # that yields there would leave every other writer blocking the whole process.
+        _check_rate(user)
+    except CommentError:
+        # Another tab may have stored this very comment since the look-up above: its copy
+        # is the answer, not "too fast".
+        stored = _stored(user, client_id)
+        if stored is None:
+            raise
+        return stored, False
     comment = Comment(
         meeting_id=target.meeting.id,
         document_id=target.document.id if target.document else None,
@@ -159,14 +165,18 @@ def post(
         with db.session.begin_nested():
             db.session.add(comment)
     except sa.exc.IntegrityError:  # the same comment, sent from another tab at this instant
-        stored = db.session.scalar(
-            sa.select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id)
-        )
+        stored = _stored(user, client_id)
         if stored is None:
             raise
         return stored, False
-    _notify_mentions(user, comment, target)
+    mentions.notify(user, comment, target.meeting, target.document)
     return comment, True
+
+
+def _stored(user: User, client_id: str) -> Comment | None:
+    return db.session.scalar(
+        sa.select(Comment).where(Comment.author_id == user.id, Comment.client_id == client_id)
+    )
 
 
 def _parent(parent_id: Any, target: Target) -> Comment | None:
@@ -190,94 +200,6 @@ def _paragraph(paragraph: Any, target: Target) -> int | None:
     if not isinstance(paragraph, int) or isinstance(paragraph, bool) or not 1 <= paragraph <= 10**6:
         raise CommentError("Đoạn văn được góp ý không hợp lệ.")
     return paragraph
-
-
-def _notify_mentions(user: User, comment: Comment, target: Target) -> None:
-    """``@Họ Tên`` of someone in the publication's audience tells them, but only once they may
-    see it: a mention in a comment on a draft or scheduled document waits for publication."""
-    if "@" not in comment.body:
-        return
-    members = db.session.scalars(
-        sa.select(User).where(
-            User.id.in_(audience(target.meeting.organization, target.meeting.reach))
-        )
-    ).all()
-    named = [m for m in members if m.id != user.id and f"@{m.full_name}" in comment.body]
-    place = target.document or target.meeting
-    view = Action.DOCUMENT_VIEW if target.document is not None else Action.MEETING_VIEW
-    _tell_mentioned(user, comment, [m for m in named if can(m, view, place)])
-
-
-def _tell_mentioned(author: User, comment: Comment, named: list[User]) -> None:
-    if not named:
-        return
-    payload = {
-        "title": f"{author.full_name} nhắc tới bạn",
-        "comment": comment.id,
-        "excerpt": comment.body[:140],
-        "url": _comment_url(comment),
-    }
-    ids = notify(
-        [m.id for m in named],
-        kind="comment.mention",
-        payload=payload,
-        dedupe_key=f"comment:{comment.id}:mention",
-    )
-    push_after_commit(ids, kind="comment.mention", payload=payload)
-
-
-@published.connect
-def _release_held_mentions(_sender: Any, *, meeting: int | None, documents: list[int]) -> None:
-    """What was just published may hold mentions that waited for it: tell those named now
-    (the dedupe key keeps anyone told before from being told again). A failure here is
-    logged and never stops the publication itself, which is already committed."""
-    try:
-        _release(meeting, documents)
-    except Exception:
-        db.session.rollback()
-        logger.exception(
-            "held mentions not released for meeting %s, documents %s", meeting, documents
-        )
-
-
-def _release(meeting: int | None, documents: list[int]) -> None:
-    on: list[sa.ColumnElement[bool]] = []
-    if documents:
-        on.append(Comment.document_id.in_(documents))
-    if meeting is not None:  # its agenda, and the documents told with it
-        on.append(Comment.meeting_id == meeting)
-    if not on:
-        return
-    waiting = db.session.scalars(
-        sa.select(Comment).where(
-            sa.or_(*on),
-            Comment.body.contains("@"),
-            Comment.deleted_at.is_(None),
-            Comment.hidden_at.is_(None),
-        )
-    ).all()
-    for comment in waiting:
-        meeting_row = db.session.get(Meeting, comment.meeting_id)
-        author = db.session.get(User, comment.author_id)
-        if meeting_row is None or author is None:
-            continue
-        target = Target(
-            meeting=meeting_row,
-            document=db.session.get(Document, comment.document_id) if comment.document_id else None,
-            agenda_item=db.session.get(AgendaItem, comment.agenda_item_id)
-            if comment.agenda_item_id
-            else None,
-        )
-        _notify_mentions(author, comment, target)
-    db.session.commit()
-
-
-def _comment_url(comment: Comment) -> str:
-    if comment.document_id is not None:
-        anchor = f"#p-{comment.paragraph}" if comment.paragraph else f"#c-{comment.id}"
-        at = {"at": comment.paragraph} if comment.paragraph else {}
-        return path_for("documents.show", document_id=comment.document_id, **at) + anchor
-    return path_for("meetings.show", meeting_id=comment.meeting_id) + f"#c-{comment.id}"
 
 
 def _own_and_recent(user: User, comment: Comment) -> None:

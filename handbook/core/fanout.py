@@ -1,12 +1,10 @@
 """Room broadcasts framed once and written at once to every websocket (issue #5).
 
-Why this module reaches into engine.io: python-socketio encodes a room broadcast once and hands
-the same engine.io ``Packet`` object to every member's ``Socket.send``, which queues it. Each
-socket's writer greenlet then wakes up (a hub switch), waits on its queue with a new gevent
-``Timeout``, frames the packet with wsproto in pure Python and makes one ``send()``: about
-65-70 µs of server CPU per reader per comment, so a comment to 1,000 readers costs ≈ 70 ms.
-None of that is reachable through a setting, so sockets on the websocket transport are
-adopted here (``FastSocket``) and write a packet themselves:
+Why this reaches into engine.io: python-socketio hands one encoded ``Packet`` of a room
+broadcast to every member's ``Socket.send``, which queues it; each socket's writer greenlet then
+wakes, waits with a new gevent ``Timeout``, frames the packet with wsproto in pure Python and
+sends it: 65-70 µs of server CPU per reader per comment (≈ 70 ms to 1,000 readers). No setting
+reaches that, so websocket sockets are adopted here (``FastSocket``) and write a packet themselves:
 
 - the websocket frame is built once per packet and kept on the packet object, so every
   member of a room shares the same bytes (frames from a server are never masked);
@@ -35,27 +33,22 @@ Safety rules, for each connection:
   packet larger than engine.io's ``compression_threshold`` (1,024 bytes) compressed by its
   own wsproto connection, framed in wire order, as before; smaller packets go out
   uncompressed and shared (RSV1 clear, which RFC 7692 allows per message and which does not
-  touch the compression context). The JavaScript Socket.IO server applies the same 1 KB
-  threshold.
-- **Redis.** The message-queue listener emits to the local sockets through the same
-  ``Manager.emit`` loop, so the same rules apply; nothing changes in what is published. (There
-  the poster's own ack can still overtake a broadcast that comes back through Redis, as it
-  always could: python-socketio publishes and returns.)
-- **Timeouts.** The writer waits on its queue without engine.io's per-packet ``Timeout``: it
-  is idle while packets are written directly. A silent client is still closed by engine.io's
-  ping check (its service task and every send), whose ``close()`` wakes the writer.
+  touch the compression context), with the same 1 KB threshold as the JavaScript server.
+- **Redis.** The message-queue listener emits through the same ``Manager.emit`` loop and
+  rules. (The poster's own ack can still overtake a broadcast coming back through Redis, as
+  it always could: python-socketio publishes and returns.)
+- **Timeouts.** The writer waits on its queue without engine.io's per-packet ``Timeout`` (it
+  idles while packets go directly); engine.io's ping check still closes a silent client.
 
-It also ends, for adopted sockets, simple-websocket 1.1.0's partial-send bug (its
-``sock.send`` result is ignored, so a frame larger than the free socket buffer is truncated:
-simple-websocket issue #45), since every byte goes through ``sendall`` or the remainder queue.
+It also ends simple-websocket 1.1.0's partial-send bug (#45) for adopted sockets: every byte
+goes through ``sendall`` or the remainder queue.
 
-The code relies on engine.io's ``Socket`` internals (``queue``, ``poll``,
-``_websocket_handler``, ``check_ping_timeout``), simple-websocket's ``Server`` attributes
-(``sock``, ``ws``, ``connected``, ``environ``, ``mode``) and gevent's socket ``send(data,
-flags, timeout)``, so it runs only with the exact versions it was written against
-(``PINNED``); otherwise the library's path is used, with a warning. ``SOCKETIO_FAST_FANOUT``
-(default on) switches it off. Every emit in this app runs in a greenlet of the hub thread
-(the only native threads hash passwords), which the "nothing runs in between" rule needs.
+It relies on engine.io's ``Socket`` internals (``queue``, ``poll``, ``_websocket_handler``,
+``check_ping_timeout``), simple-websocket's ``Server`` attributes and gevent's socket
+``send(data, flags, timeout)``, so it runs only with the exact versions it was written against
+(``PINNED``), else the library's path is used, with a warning; ``SOCKETIO_FAST_FANOUT`` (default
+on) switches it off. Every emit here runs in a greenlet of the hub thread (native threads only
+hash passwords), which the "nothing runs in between" rule needs.
 """
 
 from __future__ import annotations
@@ -221,7 +214,8 @@ class _Wire:
         if type(sock) is not gevent.socket.socket:  # TLS or anything else: library path
             return None
         wire = cls(socket, sws, sock)
-        sws.sock = _GatedSocket(sock, wire)
+        # a stand-in, not a socket.socket: it forwards all but send (duck typing, as intended)
+        sws.sock = _GatedSocket(sock, wire)  # type: ignore[assignment]
         return wire
 
     def frame(self, pkt: eio_packet.Packet) -> bytes:

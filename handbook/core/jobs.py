@@ -19,8 +19,9 @@ import functools
 import logging
 import signal
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey
@@ -31,7 +32,9 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 logger = logging.getLogger(__name__)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 R = TypeVar("R", bound=Callable[[], object])
 
 #: What a job call returns when the queue could not be reached (the work waits for a sweep).
@@ -68,6 +71,27 @@ class _TolerantTask(TaskWrapper):
             return NOT_QUEUED
 
 
+class Task(Protocol[P, T_co]):
+    """What ``job`` and ``periodic`` make of a function: a Huey task (a ``_TolerantTask``).
+
+    Calling it queues a run (inline under ``huey.immediate``) and returns Huey's result handle,
+    or ``NOT_QUEUED``; ``call_local`` runs the function here and returns what it returns.
+    """
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any: ...
+
+    def call_local(self, *args: P.args, **kwargs: P.kwargs) -> T_co: ...
+
+    def schedule(
+        self,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        eta: datetime | None = None,
+        delay: float | timedelta | None = None,
+        **options: Any,
+    ) -> Any: ...
+
+
 class _Huey(Huey):
     def get_task_wrapper_class(self) -> type[TaskWrapper]:
         return _TolerantTask
@@ -98,10 +122,10 @@ def init_app(app: Flask) -> None:
     huey.storage = huey.create_storage()
 
 
-def job(**task_options: Any) -> Callable[[F], F]:
+def job(**task_options: Any) -> Callable[[Callable[P, T]], Task[P, T]]:
     """A Huey task that runs inside a fresh app context of the bound app."""
 
-    def decorate(fn: F) -> F:
+    def decorate(fn: Callable[P, T]) -> Task[P, T]:
         @huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -111,15 +135,15 @@ def job(**task_options: Any) -> Callable[[F], F]:
             with app.app_context():
                 return fn(*args, **kwargs)
 
-        return run  # type: ignore[return-value]
+        return run  # huey.task made it a _TolerantTask
 
     return decorate
 
 
-def periodic(**crontab: str) -> Callable[[F], F]:
+def periodic(**crontab: str) -> Callable[[Callable[[], T]], Task[[], T]]:
     """A periodic Huey task (``minute="*"``), in a fresh app context like ``job``."""
 
-    def decorate(fn: F) -> F:
+    def decorate(fn: Callable[[], T]) -> Task[[], T]:
         @huey.periodic_task(make_crontab(**crontab), name=f"{fn.__module__}.{fn.__name__}")
         @functools.wraps(fn)
         def run() -> Any:
@@ -127,7 +151,7 @@ def periodic(**crontab: str) -> Callable[[F], F]:
             with _bound_app.app_context():
                 return fn()
 
-        return run  # type: ignore[return-value]
+        return run  # huey.periodic_task made it a task
 
     return decorate
 

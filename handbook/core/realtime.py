@@ -87,7 +87,8 @@ def end_sessions(user_id: int, *, session_key: str | None = None) -> int:
     sids = list(db.session.scalars(query))
     for sid in sids:
         try:
-            socketio.server.disconnect(sid, namespace="/")
+            # .server (python-socketio's) is left out of types-Flask-SocketIO on purpose
+            socketio.server.disconnect(sid, namespace="/")  # type: ignore[attr-defined]
         except Exception:
             logger.warning("could not close socket %s", sid, exc_info=True)
     if sids:

@@ -135,7 +135,8 @@ class LimitedHandler(WSGIHandler):
 
     def __init__(self, sock: socket.socket, address: Any, server: Any) -> None:
         reader = io.BufferedReader(_PatientReader(sock, self.limits.idle_timeout))
-        super().__init__(sock, address, server, rfile=reader)
+        # rfile= is gevent's (kept for compatibility, left out of types-gevent)
+        super().__init__(sock, address, server, rfile=reader)  # type: ignore[call-arg]
 
     # --- connections per peer ------------------------------------------------------------
 
@@ -164,7 +165,8 @@ class LimitedHandler(WSGIHandler):
             )
         sock = self.socket
         try:
-            with Timeout(_REFUSAL_LINGER_S, False):
+            # False: gevent's silent timeout (the block just ends); types-gevent omits it
+            with Timeout(_REFUSAL_LINGER_S, False):  # type: ignore[arg-type]
                 sock.sendall(_REFUSAL)
                 sock.shutdown(socket.SHUT_WR)
                 while sock.recv(4096):
@@ -197,7 +199,8 @@ class LimitedHandler(WSGIHandler):
             logger.debug("%s: no request line in time, closed", self.client_address)
             return ""
 
-    def read_request(self, raw_requestline: str) -> bool:
+    # types-gevent says OldMessage; gevent returns True (or raises), as its docstring says
+    def read_request(self, raw_requestline: str) -> bool:  # type: ignore[override]
         """gevent's parsing of the headers, within the head's deadline."""
         try:
             return bool(super().read_request(raw_requestline))
@@ -221,14 +224,14 @@ class LimitedHandler(WSGIHandler):
         HTTP again (simple-websocket answers the upgrade itself, so gevent would otherwise wait
         for a next request and parse the client's last frames as one)."""
         super().handle_one_response()
-        if self._connection_upgrade_requested():
+        if self._connection_upgrade_requested():  # type: ignore[attr-defined]  # gevent's own
             self.close_connection = True
 
     def _handle_client_error(self, ex: BaseException) -> Any:
         if isinstance(ex, _HeadTimeout):
             logger.debug("%s: %s, closed", self.client_address, ex)
             return None  # close without an answer, as for a late request line
-        return super()._handle_client_error(ex)
+        return super()._handle_client_error(ex)  # type: ignore[misc]  # gevent's, not in stubs
 
     def _cancel_head_deadline(self) -> None:
         if self._head_deadline is not None:

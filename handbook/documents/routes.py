@@ -26,7 +26,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
 
 from docs_store.errors import StorageError
 from handbook.audit.operations import record
@@ -235,7 +235,8 @@ def upload(meeting_id: int) -> Response | tuple[Response, int]:
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     item_id = request.form.get("agenda_item", type=int)
     item = next((i for i in meeting.agenda if i.id == item_id), None)
-    kept, refused = [], []
+    kept: list[Document] = []
+    refused: list[dict[str, str]] = []
     for file in files:
         try:
             document = operations.add_document(
@@ -247,7 +248,7 @@ def upload(meeting_id: int) -> Response | tuple[Response, int]:
             )
         except operations.UploadRefused as exc:
             db.session.rollback()
-            refused.append({"filename": file.filename, "message": str(exc)})
+            refused.append({"filename": file.filename or "", "message": str(exc)})
             continue
         db.session.commit()
         kept.append(document)
@@ -256,7 +257,12 @@ def upload(meeting_id: int) -> Response | tuple[Response, int]:
     if wants_json:
         db.session.expire_all()  # jobs may have run inline, in their own session
         body: dict[str, object] = {
-            "documents": [status_payload(db.session.get(Document, d.id)) for d in kept],
+            "documents": [
+                status_payload(fresh)
+                for d in kept
+                # reloaded (the jobs may have run); one deleted meanwhile is no longer kept
+                if (fresh := db.session.get(Document, d.id)) is not None
+            ],
             "refused": refused,
         }
         if waiting:

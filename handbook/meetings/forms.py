@@ -9,12 +9,12 @@ from wtforms import (
     BooleanField,
     DateField,
     RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
 from wtforms.validators import DataRequired, Length, Optional
 
 from handbook.core.timeutil import VIETNAM_TZ

@@ -274,6 +274,8 @@ def _conflicts_with_database(rows: list[_Row]) -> list[RowError]:
     phones = {row.phone: row.line for row in rows}
     for chunk in _chunks(list(phones), 500):
         for phone in db.session.scalars(sa.select(User.phone).where(User.phone.in_(chunk))):
+            if phone is None:  # IN never matches NULL; this tells the type checker
+                continue
             errors.append(
                 RowError(phones[phone], f"Số điện thoại {phone} đã có tài khoản trong hệ thống.")
             )
@@ -281,6 +283,8 @@ def _conflicts_with_database(rows: list[_Row]) -> list[RowError]:
     for chunk in _chunks(list(names), 500):
         query = sa.select(User.username).where(sa.func.lower(User.username).in_(chunk))
         for name in db.session.scalars(query):
+            if name is None:  # IN never matches NULL; this tells the type checker
+                continue
             errors.append(RowError(names[name.lower()], f"Tên đăng nhập {name} đã được dùng."))
     return errors
 

@@ -69,7 +69,7 @@ def add_member(org_id: int) -> Response | str | tuple[str, int]:
             error=error,
         ), 400
     user, password = accounts.create_user(
-        full_name=" ".join(form.full_name.data.split()), phone=phone
+        full_name=" ".join((form.full_name.data or "").split()), phone=phone
     )
     operations.add_membership(user, org, Role(form.role.data), actor=current_user)
     db.session.commit()
@@ -144,7 +144,7 @@ def create_org() -> Response | tuple[str, int]:
         if not form.validate_on_submit():
             raise operations.TreeError(next(iter(form.errors.values()))[0])
         kind = OrgKind(form.kind.data)
-        org = operations.create_organization(form.name.data, kind, parent, actor=current_user)
+        org = operations.create_organization(form.name.data or "", kind, parent, actor=current_user)
     except (operations.TreeError, ValueError) as exc:
         db.session.rollback()
         nodes = operations.subtree(None, organizations_where(current_user, Action.ORG_MANAGE_TREE))

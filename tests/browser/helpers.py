@@ -5,6 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from handbook.demo import DEMO_PASSWORD
+
+#: The phone screen's width in CSS pixels (``PHONE_VIEWPORT`` in conftest): no page scrolls past it.
+PHONE_WIDTH = 360
+
 
 def poll(page: Any, script: str, timeout: float = 30.0) -> Any:
     """Evaluate ``script`` until it is truthy (or time runs out) and return its last value.
@@ -15,6 +20,15 @@ def poll(page: Any, script: str, timeout: float = 30.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.2)
+
+
+def sign_in(page: Any, base_url: str, login: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Số điện thoại hoặc tên đăng nhập").fill(login)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    # Wait for the page it leads to, stylesheet included, before anyone measures it.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
 
 
 def create_meeting(page: Any, base: str, *, title: str, day: str, place: str, agenda: str) -> None:

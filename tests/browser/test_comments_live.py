@@ -11,8 +11,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import phone_page
-from tests.browser.test_sign_in import sign_in
+from tests.browser.helpers import phone_page, sign_in
 
 
 def _wait_for(page: Any, script: str, timeout: float = 20.0) -> None:

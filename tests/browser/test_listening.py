@@ -9,9 +9,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import create_meeting, phone_page
+from tests.browser.helpers import create_meeting, phone_page, sign_in
 from tests.browser.helpers import poll as _poll
-from tests.browser.test_sign_in import sign_in
 
 
 def test_the_highlight_follows_the_voice_and_the_place_is_kept(

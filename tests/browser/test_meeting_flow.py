@@ -12,8 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from handbook.demo import DOCUMENTS_DIR
-from tests.browser.helpers import create_meeting, phone_page
-from tests.browser.test_sign_in import PHONE_WIDTH, sign_in
+from tests.browser.helpers import PHONE_WIDTH, create_meeting, phone_page, sign_in
 
 FILES = [
     DOCUMENTS_DIR / "du-thao-nghi-quyet-thang-12.pdf",

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import phone_page
+from tests.browser.helpers import phone_page, sign_in
 from tests.browser.helpers import poll as _poll
-from tests.browser.test_sign_in import sign_in
 from tests.live import run_live_server
 
 DOCUMENT = "Báo cáo kết quả thực hiện nhiệm vụ tháng 11"

@@ -9,9 +9,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import create_meeting, phone_page
-from tests.browser.test_sign_in import sign_in
-from tests.test_original_files import polyglot_pdf
+from tests.browser.helpers import create_meeting, phone_page, sign_in
+from tests.helpers import polyglot_pdf
 
 #: Chromium's PDF viewer (a component extension): its frame is there once a PDF is shown.
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"

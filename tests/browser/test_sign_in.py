@@ -8,18 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from handbook.demo import DEMO_PASSWORD
-
-PHONE_WIDTH = 360
-
-
-def sign_in(page: Any, base_url: str, login: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Số điện thoại hoặc tên đăng nhập").fill(login)
-    page.get_by_label("Mật khẩu", exact=True).fill(password)
-    # Wait for the page it leads to, stylesheet included, before anyone measures it.
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Đăng nhập", exact=True).click()
+from tests.browser.helpers import PHONE_WIDTH, phone_page, sign_in
 
 
 def html_font_size(page: Any) -> float:
@@ -83,8 +72,6 @@ def test_a_member_signs_out_a_lost_phone_from_another(
 ) -> None:
     """Two phones of one member: from the account page of one, "Đăng xuất thiết bị này" on
     the other ends it there at once; its next page is the sign-in page."""
-    from tests.browser.helpers import phone_page
-
     lost = phone_page(browser)
     try:
         sign_in(lost, live_server, "0912000004")

@@ -58,17 +58,27 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
+// Signing out must leave nothing behind on a shared phone, not even a page that was on its way
+// into the cache at that moment: each sign-out starts a new generation, copies fetched in an
+// older one are not kept, and those already being written are waited for, then deleted.
+var generation = 0;
+var writing = [];
+
 function forget() {
-  return Promise.all([caches.delete(PAGES), caches.delete(AUDIO)]);
+  generation += 1;
+  return Promise.all(writing.slice()).then(function () {
+    return Promise.all([caches.delete(PAGES), caches.delete(AUDIO)]);
+  });
 }
 
-function keep(request, response) {
+function keep(request, response, fetchedIn) {
+  if (fetchedIn !== generation) return;  // fetched before a sign-out
   var path = new URL(request.url).pathname;
   var html = (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
   if (!response.ok || response.type !== "basic" || NOT_KEPT.indexOf(path) >= 0) return;
   if (request.mode === "navigate" && !html) return;  // a download, not a page
   var copy = response.clone();
-  caches.open(PAGES).then(function (cache) {
+  var write = caches.open(PAGES).then(function (cache) {
     // put() replaces an entry by removing it and adding the new one, so the page moves to the
     // end: the oldest are dropped past MAX_PAGES. (Deleting first left a moment with no copy,
     // and a connection lost in that moment found nothing kept.)
@@ -80,14 +90,17 @@ function keep(request, response) {
         }));
       });
   }).catch(function () { /* storage full: the page still shows */ });
+  writing.push(write);
+  write.then(function () { writing.splice(writing.indexOf(write), 1); });
 }
 
 function networkThenKept(request, isPage) {
+  var fetchedIn = generation;
   return fetch(request).then(function (response) {
     if (isPage && new URL(request.url).pathname === "/login" && response.ok) {
       return forget().then(function () { return response; });
     }
-    keep(request, response);
+    keep(request, response, fetchedIn);
     return response;
   }).catch(function () {
     return caches.open(PAGES).then(function (cache) { return cache.match(request); })
