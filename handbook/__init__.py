@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from handbook.core.config import Config, _bool
 
@@ -37,14 +38,15 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     _fill_instance_defaults(app)
     if app.config["PROXY_COUNT"]:
         # Behind nginx: the members' own addresses (throttling, session protection) and scheme.
-        from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING").upper())
 
     # Imported here, not at the top: every module of the package imports ``handbook`` (this
-    # file) first, so importing the domains at module level would be a cycle through the root.
+    # file) first, so importing the domains at module level would be a cycle through the root;
+    # and ``python -m handbook serve`` loads this file before ``__main__`` patches the standard
+    # library for gevent, so the app's modules must not load until the app is built.
     from handbook import domains
     from handbook.core import compression, db, extensions, inputs, jobs, security, templating
 
@@ -144,7 +146,7 @@ def _instance_secret(path: Path) -> str:
 
 def _async_mode() -> str:
     """gevent when the process was patched for it (``serve``), plain threads otherwise."""
-    try:
+    try:  # only asked here: a process that is not serve never needs gevent loaded
         from gevent import monkey
     except ImportError:  # pragma: no cover - gevent is a pinned dependency
         return "threading"

@@ -17,7 +17,7 @@ from handbook.accounts.passwords import password_problem
 from handbook.accounts.phone import normalize_phone
 from handbook.core import db, jobs, serving
 from handbook.core.extensions import socketio
-from handbook.documents.jobs import queue_extraction
+from handbook.documents.jobs import queue_after_commit
 from handbook.orgs.member_import import import_members
 from handbook.orgs.models import Organization
 
@@ -85,9 +85,9 @@ def import_members_cmd(org_id: int, csv_file: Path) -> None:
 def demo() -> None:
     db.upgrade(current_app.config["DATABASE_URL"])
     summary, documents = demo_data.load()
-    db.session.commit()
     for document in documents:  # read by the server's job workers (inline under tests)
-        queue_extraction(document)
+        queue_after_commit(document)
+    db.session.commit()
     click.echo(summary)
 
 

@@ -16,7 +16,7 @@ from handbook.api.schemas import Pages
 from handbook.core import db
 from handbook.core.policy import Action, load
 from handbook.documents import operations as documents
-from handbook.documents.jobs import queue_extraction
+from handbook.documents.jobs import queue_after_commit
 from handbook.documents.models import Document, DocumentPage
 from handbook.meetings.models import Meeting
 from handbook.meetings.publishing import schedule
@@ -52,8 +52,8 @@ def upload_document(meeting_id: int) -> tuple[Response, int]:
     except documents.UploadRefused as exc:
         db.session.rollback()
         raise BadRequest(str(exc)) from exc
+    queue_after_commit(document)
     db.session.commit()
-    queue_extraction(document)
     db.session.expire_all()  # read back what the jobs wrote (attributes reload on access)
     return jsonify(serializers.document(document)), 201
 

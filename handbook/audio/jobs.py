@@ -13,7 +13,6 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,8 +21,9 @@ from handbook.audio.models import AudioStatus, AudioTrack
 from handbook.audio.storage import audio_store, early_path
 from handbook.core import claims, db
 from handbook.core.aftercommit import after_commit
+from handbook.core.claimed_job import ClaimedJob
 from handbook.core.jobs import job, on_recover, periodic
-from handbook.core.realtime import document_room, push
+from handbook.core.realtime import document_room
 from handbook.documents.jobs import text_ready
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from tts.atomic import AtomicWriter
@@ -68,8 +68,9 @@ def queue_audio(document: Document, *, engine: str | None = None) -> AudioTrack:
     track.sentences_done = 0
     track.requested_engine = engine or current_app.config["TTS_ENGINE"]
     track.claimed_at = track.claimed_by = None
+    db.session.flush()  # its id
+    after_commit(synthesize_audio, track.id)  # queued once the track is stored
     db.session.commit()
-    synthesize_audio(track.id)
     return track
 
 
@@ -80,13 +81,23 @@ def _read_aloud_when_text_is_ready(document: Document) -> None:
         queue_audio(document)
 
 
+def _run(track_id: int) -> ClaimedJob:
+    return ClaimedJob(
+        AudioTrack,
+        track_id,
+        event="audio.status",
+        payload=track_payload,
+        room=lambda track: document_room(track.document_id),
+        every=5.0,
+    )
+
+
 @job()
 def synthesize_audio(track_id: int) -> None:
-    if not claims.claim(AudioTrack, track_id):
+    run = _run(track_id)
+    track = run.start()
+    if track is None:
         return
-    track = db.session.get(AudioTrack, track_id)
-    assert track is not None
-    push("audio.status", track_payload(track), to=document_room(track.document_id))
     pages = db.session.scalars(
         sa.select(DocumentPage)
         .join(Document, DocumentPage.document_id == Document.id)
@@ -104,17 +115,12 @@ def synthesize_audio(track_id: int) -> None:
     for folder in (out_path.parent, early_path(track_id).parent):  # a killed run's temp files
         for stale in folder.glob(f".{track_id}.*.tmp"):  # (the claim is ours now)
             stale.unlink(missing_ok=True)
-    last = {"percent": -1, "at": 0.0}
 
     def progress(done: int, total: int) -> None:
-        percent = min(99, done * 100 // total) if total else 0
-        now = time.monotonic()
-        if percent >= last["percent"] + 5 or now - last["at"] >= 5:
-            last.update(percent=percent, at=now)
-            _report(track_id, progress=percent, sentences_done=done, sentences_total=total)
+        run.progress(done, total, sentences_done=done, sentences_total=total)
 
     def early(part: EarlyAudio) -> None:
-        _keep_early(track_id, part)
+        _keep_early(run, track_id, part)
 
     try:
         engine = choose_engine(track.requested_engine)
@@ -130,11 +136,11 @@ def synthesize_audio(track_id: int) -> None:
         with out_path.open("rb") as stream:
             blob = audio_store().save(stream)
     except PipelineError as error:
-        _fail(track_id, str(error))
+        _fail(run, track_id, str(error))
         return
     except Exception:
         logger.exception("reading document %s aloud failed", track.document_id)
-        _fail(track_id, _INTERNAL_ERROR)
+        _fail(run, track_id, _INTERNAL_ERROR)
         return
     finally:
         out_path.unlink(missing_ok=True)
@@ -146,23 +152,14 @@ def synthesize_audio(track_id: int) -> None:
     track.blob_sha256, track.duration, track.size = blob.sha256, result.duration, blob.size
     track.timings = result.to_dict()
     track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
-    after_commit(push, "audio.status", track_payload(track), to=document_room(track.document_id))
-    db.session.commit()
+    run.finish(track)
     early_path(track_id).unlink(missing_ok=True)
     logger.info(
         "document %s read aloud: %.0f s, %s", track.document_id, result.duration, result.engine
     )
 
 
-def _report(track_id: int, **progress: Any) -> None:
-    """Record the progress made (renewing the claim), and tell the document's readers."""
-    claims.renew(AudioTrack, track_id, **progress)
-    track = db.session.get(AudioTrack, track_id, populate_existing=True)
-    if track is not None:
-        push("audio.status", track_payload(track), to=document_room(track.document_id))
-
-
-def _keep_early(track_id: int, part: EarlyAudio) -> None:
+def _keep_early(run: ClaimedJob, track_id: int, part: EarlyAudio) -> None:
     """Copy the part heard so far to where every server process serves it (atomically: a
     reader gets the old part or the new one, never a torn one), then tell the readers."""
     target = early_path(track_id)
@@ -175,8 +172,7 @@ def _keep_early(track_id: int, part: EarlyAudio) -> None:
             out.write(block)
             remaining -= len(block)
         out.commit()
-    _report(
-        track_id,
+    run.report(
         early_size=part.size,
         early_duration=part.duration,
         early_timings=part.timings,
@@ -185,15 +181,14 @@ def _keep_early(track_id: int, part: EarlyAudio) -> None:
     )
 
 
-def _fail(track_id: int, message: str) -> None:
-    db.session.rollback()
-    track = db.session.get(AudioTrack, track_id)
-    if track is None:
-        return
-    track.status, track.error_message = AudioStatus.FAILED, message[:500]
-    track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
-    after_commit(push, "audio.status", track_payload(track), to=document_room(track.document_id))
-    db.session.commit()
+def _fail(run: ClaimedJob, track_id: int, message: str) -> None:
+    run.fail(
+        AudioStatus.FAILED,
+        error_message=message[:500],
+        early_size=0,
+        early_duration=0.0,
+        early_timings=None,
+    )
     with contextlib.suppress(OSError):
         early_path(track_id).unlink(missing_ok=True)
 

@@ -1,4 +1,5 @@
-"""Claims on background work, so a job runs once at a time and a crash never strands it.
+"""Claims on background work, so a job runs once at a time and a crash never strands it; and
+one-time duties (``claim_once``), so a publication's audience is told once.
 
 A worker claims a row (one UPDATE that only one worker can win) and renews the claim as it
 goes; a claim not renewed for ``STALE_AFTER`` belongs to a dead worker and may be taken over,
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ def owner_is_dead(claimed_by: str | None) -> bool:
 
 
 def claim(model: Any, row_id: int) -> bool:
-    """Take the job unless another live worker has it or it is finished; commits."""
+    """Take the job unless another live worker has it or it is finished; the caller commits."""
     now = utcnow()
     claimed = db.session.execute(
         sa.update(model)
@@ -63,16 +64,24 @@ def claim(model: Any, row_id: int) -> bool:
         )
         .values(status=PROCESSING, progress=0, claimed_at=now, claimed_by=owner())
     )
-    db.session.commit()
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+def claim_once(model: Any, row_id: int, column: str, now: datetime) -> bool:
+    """Take a one-time duty (telling a publication's audience: ``notified_at``) by setting
+    ``column`` where it is still empty; only one run ever wins it. The caller commits."""
+    field = getattr(model, column)
+    taken = db.session.execute(
+        sa.update(model).where(model.id == row_id, field.is_(None)).values({column: now})
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
 def renew(model: Any, row_id: int, **values: Any) -> None:
-    """Record progress and keep the claim fresh; commits."""
+    """Record progress and keep the claim fresh; the caller commits."""
     db.session.execute(
         sa.update(model).where(model.id == row_id).values(claimed_at=utcnow(), **values)
     )
-    db.session.commit()
 
 
 def unfinished(model: Any) -> list[int]:

@@ -7,6 +7,7 @@ so several apps (tests, a worker) can live in one process without sharing a conn
 from __future__ import annotations
 
 import enum
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,28 @@ def enum_column(enum_cls: type[enum.StrEnum]) -> sa.Enum:
     )
 
 
+logger = logging.getLogger(__name__)
+
+#: Where ``core.aftercommit`` keeps what waits for the session's next commit.
+AFTER_COMMIT = "handbook.after_commit"
+
+
 class _AppBoundSession(so.Session):
-    """A session that talks to the engine of whichever app is current."""
+    """A session that talks to the engine of whichever app is current, and runs what waits for
+    its commit (``core.aftercommit``) once the commit is over."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> sa.Engine:  # type: ignore[override]
         return current_app.extensions["handbook.engine"]
+
+    def commit(self) -> None:
+        super().commit()
+        # Here, not in SQLAlchemy's after_commit event, where no SQL may run: a job run inline
+        # (tests, Huey's immediate mode) queries and commits on its own.
+        for action, args, kwargs in self.info.pop(AFTER_COMMIT, []):
+            try:
+                action(*args, **kwargs)
+            except Exception:  # one failed push must not stop the others, nor the caller
+                logger.warning("after-commit action %r failed", action, exc_info=True)
 
 
 def _app_context_id() -> int:

@@ -10,7 +10,6 @@ and the next run starts over from the stored file. A document already read is ne
 from __future__ import annotations
 
 import logging
-import time
 
 from blinker import Namespace
 from flask import current_app
@@ -19,8 +18,9 @@ from docs_store.errors import ExtractionError
 from docs_store.extract.sandbox import extract_sandboxed
 from handbook.core import claims, db
 from handbook.core.aftercommit import after_commit
+from handbook.core.claimed_job import ClaimedJob
 from handbook.core.jobs import NOT_QUEUED, job, on_recover, periodic
-from handbook.core.realtime import document_room, push
+from handbook.core.realtime import document_room
 from handbook.documents.models import Document, DocumentStatus
 from handbook.documents.operations import save_pages
 from handbook.documents.storage import blob_store, remove_stale_files
@@ -47,39 +47,23 @@ def status_payload(document: Document) -> dict[str, object]:
     }
 
 
-def _set_progress(document_id: int, percent: int) -> None:
-    claims.renew(Document, document_id, progress=percent)
-    push(
-        "document.status",
-        {
-            "document": document_id,
-            "status": "processing",
-            "label": "đang xử lý",
-            "progress": percent,
-            "pages": 0,
-            "error": None,
-        },
-        to=document_room(document_id),
+def _run(document_id: int) -> ClaimedJob:
+    return ClaimedJob(
+        Document,
+        document_id,
+        event="document.status",
+        payload=status_payload,
+        room=lambda document: document_room(document.id),
+        every=_HEARTBEAT_S,
     )
 
 
 @job()
 def extract_document(document_id: int) -> None:
-    if not claims.claim(Document, document_id):
+    run = _run(document_id)
+    document = run.start()
+    if document is None:
         return
-    document = db.session.get(Document, document_id)
-    assert document is not None
-    push("document.status", status_payload(document), to=document_room(document.id))
-
-    last = {"percent": 0, "at": time.monotonic()}
-
-    def progress(done: int, total: int) -> None:
-        percent = min(99, done * 100 // total) if total else 0
-        now = time.monotonic()
-        if percent >= last["percent"] + 5 or now - last["at"] >= _HEARTBEAT_S:
-            last.update(percent=percent, at=now)
-            _set_progress(document_id, percent)
-
     config = current_app.config
     try:
         extracted = extract_sandboxed(
@@ -89,14 +73,14 @@ def extract_document(document_id: int) -> None:
             ocr_page_timeout=config["EXTRACT_OCR_PAGE_TIMEOUT_S"],
             memory_mb=config["EXTRACT_MEMORY_MB"],
             max_pages=config["EXTRACT_MAX_PAGES"],
-            progress=progress,
+            progress=run.progress,
         )
     except ExtractionError as exc:
-        _fail(document_id, exc.code, exc.message)
+        _fail(run, exc.code, exc.message)
         return
     except Exception:
         logger.exception("extraction of document %s failed", document_id)
-        _fail(document_id, "internal", _INTERNAL_ERROR)
+        _fail(run, "internal", _INTERNAL_ERROR)
         return
 
     document = db.session.get(Document, document_id)
@@ -105,24 +89,13 @@ def extract_document(document_id: int) -> None:
     save_pages(document, extracted)
     document.status, document.progress = DocumentStatus.READY, 100
     document.error_code = document.error_message = None
-    after_commit(push, "document.status", status_payload(document), to=document_room(document.id))
-    db.session.commit()
+    run.finish(document)
     logger.info("document %s read: %s pages", document_id, document.page_count)
     text_ready.send(document)
 
 
-def _fail(document_id: int, code: str, message: str) -> None:
-    db.session.rollback()
-    document = db.session.get(Document, document_id)
-    if document is None:
-        return
-    document.status, document.error_code, document.error_message = (
-        DocumentStatus.FAILED,
-        code,
-        message[:500],
-    )
-    after_commit(push, "document.status", status_payload(document), to=document_room(document.id))
-    db.session.commit()
+def _fail(run: ClaimedJob, code: str, message: str) -> None:
+    run.fail(DocumentStatus.FAILED, error_code=code, error_message=message[:500])
 
 
 @on_recover
@@ -137,13 +110,17 @@ def _sweep_periodically() -> None:
     sweep()
 
 
-def queue_extraction(document: Document) -> bool:
-    """Queue the reading of a committed document (runs inline under tests).
+def queue_after_commit(document: Document, waiting: list[int] | None = None) -> None:
+    """Queue the reading of ``document`` once the caller's commit has stored it (it runs inline
+    under tests). When the queue cannot be reached (Redis down) its id goes into ``waiting``:
+    the document stays "đang chờ xử lý" and the sweep queues it once the queue answers, so the
+    upload still succeeds."""
+    after_commit(_queue, document.id, waiting)
 
-    False when the queue cannot be reached (Redis down): the document stays "đang chờ xử lý"
-    and the sweep queues it once the queue answers, so the upload still succeeds.
-    """
-    return extract_document(document.id) is not NOT_QUEUED
+
+def _queue(document_id: int, waiting: list[int] | None) -> None:
+    if extract_document(document_id) is NOT_QUEUED and waiting is not None:
+        waiting.append(document_id)
 
 
 @periodic(minute="17")

@@ -81,7 +81,8 @@ def add_document(
 ) -> Document:
     """Check what the file really is, store it once, and queue its reading.
 
-    Nothing is kept for a refused file. The caller commits, then calls ``queue_extraction``.
+    Nothing is kept for a refused file. The caller hands the document to
+    ``jobs.queue_after_commit``, then commits.
     """
     filename = clean_filename(upload.filename)
     head = upload.stream.read(8192)

@@ -14,13 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handbook.core import db
+from handbook.core import claims, db
 from handbook.core.templating import vn_datetime
 from handbook.core.urls import path_for
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import Meeting
 from handbook.meetings.operations import publication_set
-from handbook.meetings.publishing import audience, claim, due, published, telling
+from handbook.meetings.publishing import audience, due, published, telling
 from handbook.notifications.operations import notify, push_after_commit
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _on_their_own(_sender: Any, *, now: datetime) -> int:
 
 
 def _publish_document(document_id: int, now: datetime) -> int:
-    if not claim(Document, document_id, now):
+    if not claims.claim_once(Document, document_id, "notified_at", now):
         db.session.rollback()
         return 0
     document = db.session.get(Document, document_id)

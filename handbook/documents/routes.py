@@ -35,7 +35,7 @@ from handbook.core.policy import Action, can, load
 from handbook.documents import operations
 from handbook.documents import search as search_ops
 from handbook.documents.forms import UploadForm
-from handbook.documents.jobs import queue_extraction, status_payload
+from handbook.documents.jobs import queue_after_commit, status_payload
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from handbook.documents.operations import content_type, mark_read
 from handbook.documents.storage import blob_store
@@ -237,6 +237,8 @@ def upload(meeting_id: int) -> Response | tuple[Response, int]:
     item = next((i for i in meeting.agenda if i.id == item_id), None)
     kept: list[Document] = []
     refused: list[dict[str, str]] = []
+    # Kept is kept: with the job queue down (Redis) they wait, and the sweep queues them.
+    waiting: list[int] = []
     for file in files:
         try:
             document = operations.add_document(
@@ -250,10 +252,9 @@ def upload(meeting_id: int) -> Response | tuple[Response, int]:
             db.session.rollback()
             refused.append({"filename": file.filename or "", "message": str(exc)})
             continue
+        queue_after_commit(document, waiting)
         db.session.commit()
         kept.append(document)
-    # Kept is kept: with the job queue down (Redis) they wait, and the sweep queues them.
-    waiting = [d for d in kept if not queue_extraction(d)]
     if wants_json:
         db.session.expire_all()  # jobs may have run inline, in their own session
         body: dict[str, object] = {

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 
 from handbook.accounts.models import User
-from handbook.core import db
+from handbook.core import claims, db
 from handbook.core.jobs import huey, job, periodic
 from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import utcnow
@@ -85,16 +85,6 @@ def meeting_facts(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def claim(model: Any, row_id: int, now: datetime) -> bool:
-    """Take the right to tell a publication's audience; only one run ever wins it."""
-    result = db.session.execute(
-        sa.update(model)
-        .where(model.id == row_id, model.notified_at.is_(None))
-        .values(notified_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 @job()
 def publish_due() -> int:
     """Tell the audiences of everything whose time has come; returns how many publications."""
@@ -113,7 +103,7 @@ def publish_due() -> int:
 
 
 def _publish_meeting(meeting_id: int, now: datetime) -> int:
-    if not claim(Meeting, meeting_id, now):
+    if not claims.claim_once(Meeting, meeting_id, "notified_at", now):
         db.session.rollback()
         return 0
     meeting = db.session.get(Meeting, meeting_id)

@@ -20,7 +20,7 @@ from handbook.audio.storage import audio_store
 from handbook.core import db
 from handbook.core.config import TestConfig
 from handbook.core.timeutil import utcnow
-from handbook.documents.jobs import queue_extraction
+from handbook.documents.jobs import queue_after_commit
 from handbook.documents.operations import Upload, add_document
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
@@ -70,8 +70,8 @@ def test_reading_aloud_resumes_after_a_server_kill(tmp_path: Path) -> None:
             actor=secretary,
             meeting=meeting,
         )
+        queue_after_commit(document)  # inline here: the text is ready after this commit
         db.session.commit()
-        queue_extraction(document)  # inline here: the text is ready
         # Asked for, committed, and then the process died before it could queue the job.
         db.session.add(AudioTrack(document_id=document.id, requested_engine="espeak"))
         db.session.commit()

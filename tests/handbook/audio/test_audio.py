@@ -152,6 +152,7 @@ def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
     """A long document is playable seconds after publishing: the part spoken so far is served
     (to readers only) and announced live, then the whole file replaces it."""
     from handbook.audio import jobs
+    from handbook.core import claimed_job
 
     app = make_app(AUDIO_AUTO=False, TTS_ENGINE="espeak")
     secretary, member, outsider = app.test_client(), app.test_client(), app.test_client()
@@ -166,7 +167,7 @@ def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
 
     pushed: list[dict] = []
     seen: dict = {}
-    real_push = jobs.push
+    real_push = claimed_job.push
 
     def watch(event: str, data: dict, *, to: str) -> None:
         real_push(event, data, to=to)
@@ -179,7 +180,7 @@ def test_the_beginning_can_be_heard_while_the_rest_is_being_read(
             seen["outsider"] = outsider.get(f"{url}/audio.mp3").status_code
             seen["listen"] = member.post(f"{url}/listen", json={"position": 10, "played": 60})
 
-    monkeypatch.setattr(jobs, "push", watch)
+    monkeypatch.setattr(claimed_job, "push", watch)
     with app.app_context():
         jobs.queue_audio(db.session.get(Document, document.id))
 
@@ -247,7 +248,7 @@ def test_the_natural_voice_replaces_the_offline_one_without_a_gap(spoken, tree, 
     MP3), members keep hearing the offline track; then the new one replaces it."""
     import responses
 
-    from handbook.audio import jobs
+    from handbook.core import claimed_job
     from tests.tts.helpers import GTTS_URL, batchexecute_body, mp3_from_espeak
 
     app, client, document = spoken
@@ -260,7 +261,7 @@ def test_the_natural_voice_replaces_the_offline_one_without_a_gap(spoken, tree, 
     with member.get(before["url"]) as response:
         old_bytes = response.data
     during: list[tuple[dict, int, bytes]] = []
-    real_push = jobs.push
+    real_push = claimed_job.push
 
     def watch(event: str, data: dict, *, to: str) -> None:
         real_push(event, data, to=to)
@@ -269,7 +270,7 @@ def test_the_natural_voice_replaces_the_offline_one_without_a_gap(spoken, tree, 
             with member.get(info["url"]) as response:
                 during.append((info, response.status_code, response.data))
 
-    monkeypatch.setattr(jobs, "push", watch)
+    monkeypatch.setattr(claimed_job, "push", watch)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.post(GTTS_URL, body=batchexecute_body(mp3_from_espeak("Xin chào các đồng chí.")))
         again = client.post(f"{url}/audio", json={"engine": "gtts"})
