@@ -20,8 +20,7 @@ from handbook.core.urls import path_for
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import Meeting
 from handbook.meetings.operations import publication_set
-from handbook.meetings.publishing import audience, due, published, telling
-from handbook.notifications.operations import notify, push_after_commit
+from handbook.meetings.publishing import due, published, tell_audience, telling
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +76,13 @@ def _publish_document(document_id: int, now: datetime) -> int:
     if document.meeting is not None:
         payload["meeting_title"] = document.meeting.title
         payload["when"] = vn_datetime(document.meeting.starts_at)
-    users = notify(
-        audience(document.organization, document.reach),
+    users = tell_audience(
+        document.organization,
+        document.reach,
         kind="document.published",
         payload=payload,
         dedupe_key=f"document:{document.id}:published",
     )
-    push_after_commit(users, kind="document.published", payload=payload)
     db.session.commit()
     logger.info("document %s published to %s members", document_id, len(users))
     published.send(None, meeting=None, documents=[document_id])

@@ -16,11 +16,10 @@ from handbook.core.timeutil import utcnow
 from handbook.meetings.models import AgendaItem, Meeting, MeetingKind
 from handbook.meetings.publishing import (
     PAST_PUBLISH_TIME,
-    audience,
     meeting_facts,
     resolve_publish_time,
+    tell_audience,
 )
-from handbook.notifications.operations import notify, push_after_commit
 from handbook.orgs.models import Organization, Reach
 
 logger = logging.getLogger(__name__)
@@ -140,13 +139,9 @@ def cancel(meeting: Meeting, actor: User, reason: str) -> None:
 
 def _tell(meeting: Meeting, kind: str, dedupe_key: str) -> None:
     payload = meeting_facts(meeting) | {"reason": meeting.cancel_reason}
-    users = notify(
-        audience(meeting.organization, meeting.reach),
-        kind=kind,
-        payload=payload,
-        dedupe_key=dedupe_key,
+    tell_audience(
+        meeting.organization, meeting.reach, kind=kind, payload=payload, dedupe_key=dedupe_key
     )
-    push_after_commit(users, kind=kind, payload=payload)
 
 
 def visible_meetings(user: User, org: Organization) -> list[Meeting]:

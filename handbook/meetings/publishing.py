@@ -72,6 +72,16 @@ def audience(org: Organization, reach: Reach) -> list[int]:
     )
 
 
+def tell_audience(
+    org: Organization, reach: Reach, *, kind: str, payload: dict[str, Any], dedupe_key: str
+) -> list[int]:
+    """Store a notification for everyone the publication reaches (once per ``dedupe_key``) and
+    push it to their open pages after the commit; returns who was told."""
+    users = notify(audience(org, reach), kind=kind, payload=payload, dedupe_key=dedupe_key)
+    push_after_commit(users, kind=kind, payload=payload)
+    return users
+
+
 def meeting_facts(meeting: Meeting) -> dict[str, Any]:
     """What a member needs to know, copied into the notification as it stands now."""
     return {
@@ -111,13 +121,13 @@ def _publish_meeting(meeting_id: int, now: datetime) -> int:
     # Told together with their meeting, not again on their own.
     titles = [title for _receiver, part in telling.send(meeting, now=now) for title in part or ()]
     payload = meeting_facts(meeting) | {"documents": titles}
-    users = notify(
-        audience(meeting.organization, meeting.reach),
+    users = tell_audience(
+        meeting.organization,
+        meeting.reach,
         kind="meeting.published",
         payload=payload,
         dedupe_key=f"meeting:{meeting.id}:published",
     )
-    push_after_commit(users, kind="meeting.published", payload=payload)
     db.session.commit()
     logger.info("meeting %s published to %s members", meeting_id, len(users))
     published.send(None, meeting=meeting_id, documents=[])
