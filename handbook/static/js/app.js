@@ -78,6 +78,12 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* the site works without */ });
   }
+  // On the sign-in page nobody is signed in here: whatever the previous person's pages were
+  // still writing into the cache when the worker cleared it (sw.js forget()) goes now too.
+  if (location.pathname === "/login" && window.caches) {
+    caches.delete("handbook-pages").catch(function () {});
+    caches.delete("handbook-audio").catch(function () {});
+  }
   function offlineNotice() {
     var keptAt = document.body.getAttribute("data-kept-at");
     if (!keptAt && navigator.onLine) return;
