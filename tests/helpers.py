@@ -136,6 +136,12 @@ class Reader:
             },
         )
 
+    def close(self) -> None:
+        """Disconnect for good. ``disconnect`` alone leaves a client whose server died
+        reconnecting forever in a thread of its own (python-socketio's reconnection loop), which
+        outlives the test and draws on the global ``random`` for its jitter."""
+        self.client.shutdown()
+
     def _on_new(self, data: dict) -> None:
         self.heard.append(data)
         self.arrived.set()

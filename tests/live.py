@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,18 +138,59 @@ def embedded_env(instance: Path, **settings: str) -> dict[str, str]:
     return env
 
 
-def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    """Until ``url`` answers 200; fails if ``process`` (the server) exits first."""
+def wait_http(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 90, log: Path | None = None
+) -> None:
+    """Until ``url`` answers 200; fails if ``process`` (the server) exits first, showing
+    ``log`` (its output) when given."""
+
+    def output() -> str:
+        return f":\n{log.read_text(errors='replace')}" if log is not None else ""
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited"
+        if process.poll() is not None:
+            pytest.fail(f"server exited{output()}")
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    pytest.fail(f"{url} did not answer")
+    pytest.fail(f"{url} did not answer{output()}")
+
+
+def start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """A private ``redis-server`` on ``port``, without persistence, once it answers PING."""
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+    try:
+        for _ in range(200):
+            try:
+                if client.ping():
+                    return server
+            except redis.RedisError:
+                time.sleep(0.05)
+    finally:
+        client.close()
+    server.kill()
+    pytest.fail("redis-server did not start")
 
 
 def wait_for(predicate, timeout: float, what: str, server: subprocess.Popen) -> None:

@@ -146,7 +146,7 @@ def _remember_cookie(response: Response) -> Response:
     config: dict[str, Any] = {
         "httponly": True,
         "samesite": "Lax",
-        "secure": bool(request.is_secure or _config("SESSION_COOKIE_SECURE")),
+        "secure": bool(request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]),
         "path": "/",
     }
     if g.get("forget_remember"):
@@ -155,7 +155,3 @@ def _remember_cookie(response: Response) -> Response:
         max_age = int(devices.REMEMBER_FOR.total_seconds())
         response.set_cookie(REMEMBER_COOKIE, g.remember_credential, max_age=max_age, **config)
     return response
-
-
-def _config(name: str) -> Any:
-    return current_app.config.get(name)

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from handbook.demo import DEMO_PASSWORD
+from tests.live import ROOT
 
 #: The phone screen's width in CSS pixels (``PHONE_VIEWPORT`` in conftest): no page scrolls past it.
 PHONE_WIDTH = 360
@@ -52,3 +53,17 @@ def phone_page(browser: Any) -> Any:
     page = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
     page.set_default_timeout(20_000)
     return page
+
+
+_AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any) -> list[tuple[str, str, list[str]]]:
+    """axe-core's accessibility violations on the page as it is now: ``(rule, impact, first
+    elements)``. Evaluated through the DevTools protocol, so the page's own CSP stays on."""
+    page.evaluate(_AXE.read_text() + "\n;undefined")
+    found = page.evaluate(
+        "axe.run().then(r => r.violations.map(v => [v.id, v.impact,"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' '))]))"
+    )
+    return [(rule, impact, targets) for rule, impact, targets in found]

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE_WIDTH, phone_page, sign_in
+from tests.browser.helpers import PHONE_WIDTH, axe_violations, phone_page, sign_in
 
 
 def html_font_size(page: Any) -> float:
@@ -33,6 +33,7 @@ def test_member_signs_in_and_sees_home(page: Any, live_server: str, artifacts_di
 
 def test_wrong_password_is_refused_in_vietnamese(page: Any, live_server: str) -> None:
     sign_in(page, live_server, "0912000004", "mat-khau-sai")
+    assert axe_violations(page) == []  # the sign-in page, with its error shown
 
     expect(page.get_by_role("alert")).to_have_text(
         "Số điện thoại, tên đăng nhập hoặc mật khẩu không đúng."
@@ -84,6 +85,7 @@ def test_a_member_signs_out_a_lost_phone_from_another(
         before = devices.get_by_role("listitem").count()
         assert before >= 2
         page.screenshot(path=artifacts_dir / "account-devices-360.png", full_page=True)
+        assert axe_violations(page) == []
         for button in devices.get_by_role("button").all():
             box = button.bounding_box()
             assert box is not None and box["height"] >= 48, f"tap target {box}"

@@ -72,7 +72,7 @@ def test_acked_comments_survive_a_kill_and_resends_store_once(tmp_path: Path) ->
                     acked[client_id] = ack["comment"]["id"]
             assert len(acked) == KILL_AFTER
             try:
-                reader.client.disconnect()
+                reader.close()
             except Exception:  # noqa: BLE001, S110 - already dropped with the server
                 pass
 
@@ -91,7 +91,7 @@ def test_acked_comments_survive_a_kill_and_resends_store_once(tmp_path: Path) ->
                     assert ack["ok"], ack
                     if client_id in acked:
                         assert ack["created"] is False and ack["comment"]["id"] == acked[client_id]
-            again.client.disconnect()
+            again.close()
             stored = session.get(f"{base}/api/v1/documents/{document}/comments", timeout=30).json()
         finally:
             stop(server)

@@ -40,7 +40,7 @@ from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from tests.conftest import login
 from tests.helpers import TEXT, create_meeting, response_text, upload_document
-from tests.live import ROOT, free_port, stop
+from tests.live import ROOT, free_port, start_redis, stop, wait_http
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -61,36 +61,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
-        try:
-            for _ in range(200):
-                try:
-                    if client.ping():
-                        return
-                except redis.RedisError:
-                    time.sleep(0.05)
-        finally:
-            client.close()
-        pytest.fail("redis-server did not start")
+        self.process = start_redis(self.port, self.workdir)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -270,20 +241,6 @@ def _status(db_path: Path) -> list[tuple[str, int]]:
         return conn.execute("SELECT status, page_count FROM documents ORDER BY id").fetchall()
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited:\n{log.read_text(errors='replace')}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{url} did not answer:\n{log.read_text(errors='replace')}")
-
-
 def _sign_in(base: str, phone: str, password: str) -> tuple[requests.Session, str]:
     session = requests.Session()
     form = session.get(f"{base}/login", timeout=30).text
@@ -351,7 +308,7 @@ def test_real_serve_and_worker_an_upload_during_an_outage_is_read_after_it(
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_http(f"{base}/login", serve, serve_log)
+            wait_http(f"{base}/login", serve, log=serve_log)
             session, csrf = _sign_in(base, "0912999001", "mat-khau-1")
 
             redis_server.stop()

@@ -11,47 +11,15 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PG_URL
 from tests.helpers import Reader, demo_session, ready_document_id
-from tests.live import ROOT, free_port, run_demo, stop, wait_http
+from tests.live import ROOT, free_port, run_demo, start_redis, stop, wait_http
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def _redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        if (
-            subprocess.run(
-                ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
-            ).stdout.strip()
-            == "PONG"
-        ):
-            return server
-        time.sleep(0.1)
-    server.kill()
-    pytest.fail("redis-server did not start")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +37,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     work = tmp_path_factory.mktemp("cluster")
     redis_port = free_port()
-    redis = _redis(redis_port, work)
+    redis = start_redis(redis_port, work)
     env = {
         **os.environ,
         "DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
@@ -144,7 +112,7 @@ def test_a_comment_crosses_processes_and_survives_a_redis_outage(cluster) -> Non
         during = poster.post(document, "Gửi khi Redis ngừng")
         assert during["ok"]  # stored and acked: the queue is not the source of truth
         time.sleep(28)
-        cluster["redis"] = _redis(cluster["redis_port"], cluster["work"])
+        cluster["redis"] = start_redis(cluster["redis_port"], cluster["work"])
 
         # The reader resyncs from the last comment it saw: no gap.
         resync = reader.join(document, after=first["comment"]["id"])
@@ -166,5 +134,5 @@ def test_a_comment_crosses_processes_and_survives_a_redis_outage(cluster) -> Non
         assert len(ids) == len(set(ids))
         assert first["comment"]["id"] in ids and during["comment"]["id"] in ids
     finally:
-        poster.client.disconnect()
-        reader.client.disconnect()
+        poster.close()
+        reader.close()

@@ -198,10 +198,6 @@ def _failures_of(operation: Any, browser: Browser, real_ids: dict[str, int]) -> 
     return found
 
 
-# Hypothesis warns when the global `random` state moves while a strategy draws. Nothing of ours
-# uses `random`; libraries' background threads in this process (SQLAlchemy's pool, urllib3) may,
-# and the warning then fails one draw of a derandomized run. The requests stay the same.
-@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 @pytest.mark.parametrize("who", ["member_b1", "secretary_b1"])
 def test_every_operation_keeps_the_contract(app: Flask, tree: Tree, who: str) -> None:

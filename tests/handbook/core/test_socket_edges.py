@@ -101,9 +101,9 @@ def test_hostile_payloads_never_take_the_server_down(live_server) -> None:
         timeout=20,
     )
     assert ack["ok"]
-    fresh.client.disconnect()
+    fresh.close()
     try:
-        attacker.client.disconnect()
+        attacker.close()
     except Exception:  # noqa: BLE001, S110
         pass
 
