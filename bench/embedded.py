@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -22,8 +23,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Server(str):
+    """The base URL, carrying the server's process (benches that freeze it with SIGSTOP)."""
+
+    process: subprocess.Popen[bytes]
+
+
 @contextlib.contextmanager
-def demo_server(**settings: str) -> Iterator[str]:
+def demo_server(**settings: str) -> Iterator[Server]:
     """`python -m handbook demo`, then `serve` on a temporary instance; yields its base URL and
     stops the server (and removes the instance) on the way out."""
     with tempfile.TemporaryDirectory() as instance:
@@ -54,7 +61,8 @@ def demo_server(**settings: str) -> Iterator[str]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = Server(f"http://127.0.0.1:{port}")
+        base.process = server
         try:
             for _ in range(300):
                 try:
@@ -64,5 +72,6 @@ def demo_server(**settings: str) -> Iterator[str]:
                     time.sleep(0.2)
             yield base
         finally:
+            server.send_signal(signal.SIGCONT)  # a bench may have left it frozen
             server.terminate()
             server.wait(timeout=30)

@@ -48,7 +48,17 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     # and ``python -m handbook serve`` loads this file before ``__main__`` patches the standard
     # library for gevent, so the app's modules must not load until the app is built.
     from handbook import domains
-    from handbook.core import compression, db, extensions, inputs, jobs, security, templating
+    from handbook.core import (
+        assets,
+        compression,
+        csrf,
+        db,
+        extensions,
+        inputs,
+        jobs,
+        security,
+        templating,
+    )
 
     # Bounded ids for every <int:…> rule and named multipart parts: before any rule is added.
     inputs.init_app(app)
@@ -57,7 +67,11 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     compression.init_app(app)
+    # Static files hashed and compressed once, before the first request (issue #10).
+    assets.init_app(app)
     extensions.csrf.init_app(app)
+    # The signed token reused for an hour: unchanged pages render the same (their ETag holds).
+    csrf.init_app(app)
     extensions.limiter.init_app(app)
     # Importing ``domains`` (above) registered every socket handler: they must be registered
     # before the first socketio.init_app. Flask-SocketIO replays its list of handlers into every
@@ -88,10 +102,10 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     from handbook import cli
     from handbook.api import routes as api_routes
     from handbook.core import errors
-    from handbook.pages import home, offline
+    from handbook.pages import home, manifest, offline
 
     domains.init_app(app)
-    for blueprint in (api_routes.bp, home.bp, offline.bp):
+    for blueprint in (api_routes.bp, home.bp, manifest.bp, offline.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)

@@ -32,6 +32,7 @@ from handbook.meetings import routes as meetings_routes
 from handbook.notifications import routes as notifications_routes
 from handbook.orgs import policy as _orgs_policy  # noqa: F401 - its rules
 from handbook.orgs import routes as orgs_routes
+from handbook.participation import reminders as _reminders  # noqa: F401 - its sweep
 from handbook.participation import routes as participation_routes
 
 #: The domains' doors, in their order.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from ua_parser import parse
 
 from handbook.accounts.models import Device, User
@@ -28,6 +29,10 @@ REMEMBER_FOR = timedelta(days=30)
 SESSION_FOR = timedelta(days=1)
 #: Last-seen times are written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=5)
+
+#: Sent in the transaction that signs a device out, with ``device_id``: features that keep
+#: something per device (its push subscriptions) let it go.
+revoked = Namespace().signal("device.revoked")
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,7 @@ def live_devices(user: User) -> list[Device]:
 def revoke(device: Device) -> None:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+        revoked.send(None, device_id=device.id)
 
 
 def revoke_all(user_id: int, *, keep: int | None = None) -> list[Device]:

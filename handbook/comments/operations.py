@@ -19,7 +19,7 @@ from limits import parse_many, storage, strategies
 
 from handbook.accounts.models import User
 from handbook.audit.operations import record
-from handbook.comments import mentions
+from handbook.comments import mentions, replies
 from handbook.comments.models import Comment, Disposition
 from handbook.core import db
 from handbook.core.inputs import is_id
@@ -170,6 +170,9 @@ def post(
             raise
         return stored, False
     mentions.notify(user, comment, target.meeting, target.document)
+    if parent is not None:  # the comment answered, not only its thread's first
+        answered = db.session.get(Comment, parent_id) or parent
+        replies.notify(user, comment, answered, target.document or target.meeting)
     return comment, True
 
 

@@ -4,11 +4,24 @@ secretary's view of a meeting's comments: mark each one, export the record."""
 
 from __future__ import annotations
 
-import secrets
+import base64
+import hashlib
+import hmac
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -18,13 +31,40 @@ from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
 from handbook.core import db
 from handbook.core.policy import Action, can, load
-from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document, DocumentStatus
 from handbook.documents.routes import document_page
 from handbook.meetings.models import Meeting
 from handbook.meetings.routes import meeting_page
 
 bp = Blueprint("comments", __name__)
+
+#: Before any comment was ever changed: "changed since" then means "every change".
+_BEFORE_ANY_CHANGE = datetime(2000, 1, 1).astimezone().isoformat()
+
+
+def _form_key(scope: str) -> str:
+    """The ``client_id`` of a form that posts without JavaScript: the same while nothing of mine
+    was posted since (a form sent twice stores one comment), new after each post of mine.
+    Derived, not random, so an unchanged page draws the same and its ETag holds."""
+    mine = db.session.scalar(
+        sa.select(sa.func.max(Comment.id)).where(Comment.author_id == current_user.id)
+    )
+    message = f"form:{current_user.id}:{scope}:{mine or 0}".encode()
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:24]
+
+
+def _synced_at(comments: list[Comment]) -> str:
+    """Where live updates take over: the latest change drawn on the page (not the clock, so an
+    unchanged page draws the same). Anything changed later is stamped later."""
+    stamps = [
+        stamp
+        for c in comments
+        for stamp in (c.edited_at, c.hidden_at, c.deleted_at)
+        if stamp is not None
+    ]
+    return max(stamps).isoformat() if stamps else _BEFORE_ANY_CHANGE
 
 
 @document_page.connect
@@ -49,8 +89,8 @@ def _discussion(document: Document) -> dict[str, object]:
         "may_comment": ops.may_post(current_user, target),
         "moderator": can(current_user, Action.MEETING_MANAGE, target.meeting),
         "last_comment_id": max((c.id for c in comments), default=0),
-        "synced_at": utcnow().isoformat(),
-        "new_client_id": secrets.token_urlsafe(18),
+        "synced_at": _synced_at(comments),
+        "new_client_id": _form_key(f"document:{document.id}"),
         "edit_minutes": int(ops.EDIT_WINDOW.total_seconds() // 60),
     }
 
@@ -74,7 +114,7 @@ def _agenda_discussion(meeting: Meeting, *, manage: bool) -> dict[str, object]:
     return {
         "agenda_comments": grouped,
         "may_comment": ops.may_post(current_user, Target(meeting=meeting)),
-        "new_client_id": secrets.token_urlsafe(18),
+        "new_client_id": _form_key(f"meeting:{meeting.id}"),
     }
 
 

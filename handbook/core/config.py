@@ -83,10 +83,55 @@ class Config:
     AUDIO_AUTO = _bool("AUDIO_AUTO", True)
     #: Spoken sentences kept for re-publishing edited documents (least recently used go first).
     TTS_CACHE_MAX_MB = float(os.environ.get("TTS_CACHE_MAX_MB", "1024"))
+    #: Members who have not read or listened to a meeting's documents are reminded this many
+    #: hours before it starts (once; not when the meeting was published inside that window).
+    REMINDER_BEFORE_H = float(os.environ.get("REMINDER_BEFORE_H", "24"))
     #: Run jobs inline instead of queueing them (tests).
     JOBS_IMMEDIATE = False
     #: Job workers inside ``serve`` (the embedded mode); 0 when separate workers run.
     SERVER_JOB_WORKERS = int(os.environ.get("SERVER_JOB_WORKERS", "2"))
+
+    # --- Web Push (handbook/notifications/webpush.py) -----------------------------------------
+    #: The VAPID key that signs every push, as PEM or base64url; ``None`` makes one in the
+    #: instance folder on first use (scaled out, set it so every process signs alike).
+    VAPID_PRIVATE_KEY: str | None = os.environ.get("VAPID_PRIVATE_KEY") or None
+    #: Who runs this server, for the push services (``mailto:`` or ``https:``); Apple refuses
+    #: a ``localhost`` one, so a real deployment sets its own.
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:quantri@example.org")
+    #: The only hosts a subscription's endpoint may name ("*." for any subdomain): an endpoint
+    #: is a URL the browser chooses, and the server posts to it.
+    PUSH_SERVICE_HOSTS: list[str] = [
+        h.strip()
+        for h in os.environ.get(
+            "PUSH_SERVICE_HOSTS",
+            "fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,"
+            "web.push.apple.com,*.push.apple.com,*.notify.windows.com",
+        ).split(",")
+        if h.strip()
+    ]
+    #: Tests only: accept ``http://`` endpoints on any port (a push service of the test's own,
+    #: named in ``PUSH_SERVICE_HOSTS``); never set in production.
+    PUSH_ALLOW_HTTP = _bool("PUSH_ALLOW_HTTP", False)
+    #: How long a push service keeps a push for a phone that is off, in seconds.
+    PUSH_TTL_S = int(os.environ.get("PUSH_TTL_S", "86400"))
+    #: Tries per push before giving up on a subscription, and the wait before the second
+    #: (doubled each time after).
+    PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "5"))
+    PUSH_RETRY_DELAY_S = float(os.environ.get("PUSH_RETRY_DELAY_S", "60"))
+    #: How long one request to a push service may take.
+    PUSH_TIMEOUT_S = float(os.environ.get("PUSH_TIMEOUT_S", "10"))
+    # --- end of Web Push ------------------------------------------------------------------------
+
+    # --- Offline and weak networks (handbook/pages/offline.py, static/js/sw.js) ---------------
+    #: A page (or a timing map) kept on the phone is shown when the network has not answered
+    #: within this time; the network answer still comes, replaces it in place and is kept.
+    OFFLINE_NETWORK_DEADLINE_S = float(os.environ.get("OFFLINE_NETWORK_DEADLINE_S", "2.5"))
+    #: A page never kept waits this long for the network before the offline page is shown
+    #: (and is still shown in its place if it arrives later).
+    OFFLINE_NETWORK_GIVE_UP_S = float(os.environ.get("OFFLINE_NETWORK_GIVE_UP_S", "30"))
+    #: Recordings a meeting pack may keep on one phone, in total (MB).
+    OFFLINE_AUDIO_BUDGET_MB = float(os.environ.get("OFFLINE_AUDIO_BUDGET_MB", "200"))
+    # --- end of offline -------------------------------------------------------------------------
 
     TESTING = False
 

@@ -74,6 +74,10 @@ class Document(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    #: Who set a publication of the document's own (else its uploader published it): not told.
+    published_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     organization: so.Mapped[Organization] = so.relationship()
     meeting: so.Mapped[Meeting | None] = so.relationship()

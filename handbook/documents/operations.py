@@ -188,6 +188,7 @@ def set_publication(document: Document, actor: User, at: datetime | None) -> dat
     if document.notified_at is not None:
         raise UploadRefused("Tài liệu đã được công bố rồi.")
     document.publish_at = at
+    document.published_by_id = actor.id
     record(
         "document.publish_set",
         actor_id=actor.id,

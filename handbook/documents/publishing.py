@@ -82,6 +82,7 @@ def _publish_document(document_id: int, now: datetime) -> int:
         kind="document.published",
         payload=payload,
         dedupe_key=f"document:{document.id}:published",
+        teller=document.published_by_id or document.created_by_id,
     )
     db.session.commit()
     logger.info("document %s published to %s members", document_id, len(users))

@@ -41,6 +41,7 @@ from handbook.documents.operations import content_type, mark_read
 from handbook.documents.storage import blob_store
 from handbook.meetings.models import Meeting
 from handbook.meetings.routes import meeting_page
+from handbook.notifications.operations import read_about
 
 bp = Blueprint("documents", __name__)
 
@@ -102,6 +103,7 @@ def show(document_id: int) -> str:
     manage = can(current_user, Action.DOCUMENT_MANAGE, document)
     if document.status is DocumentStatus.READY and document.is_published():
         mark_read(current_user, document)
+        read_about(current_user.id, f"document:{document.id}")
         db.session.commit()
     parts_of_text: list[Part] = []
     pages: list[tuple[int, list[dict[str, object]]]] = []

@@ -48,6 +48,12 @@ class Meeting(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    #: Who set the publication: the audience is told, the one who published is not.
+    published_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Set once the day-before reminder went out (participation.reminders), so it goes once.
+    reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     organization: so.Mapped[Organization] = so.relationship()
     agenda: so.Mapped[list[AgendaItem]] = so.relationship(

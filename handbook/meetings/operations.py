@@ -89,8 +89,11 @@ def save_meeting(
         target=meeting,
         organization_id=organization.id,
     )
+    if changed_time:
+        meeting.reminded_at = None  # the day before the new date, reminded anew
     if changed_time and meeting.notified_at is not None:
-        _tell(meeting, "meeting.changed", f"meeting:{meeting.id}:changed:{utcnow():%Y%m%d%H%M%S}")
+        stamp = f"{utcnow():%Y%m%d%H%M%S}"
+        _tell(meeting, "meeting.changed", f"meeting:{meeting.id}:changed:{stamp}", actor)
     return meeting
 
 
@@ -110,6 +113,7 @@ def publish(meeting: Meeting, actor: User, at: datetime | None) -> datetime:
     if meeting.notified_at is not None:
         raise MeetingError("Buổi sinh hoạt đã được công bố rồi.")
     meeting.publish_at = at
+    meeting.published_by_id = actor.id
     publication_set.send(meeting, at=at)
     record(
         "meeting.publish_set",
@@ -134,13 +138,18 @@ def cancel(meeting: Meeting, actor: User, reason: str) -> None:
         reason=meeting.cancel_reason,
     )
     if meeting.notified_at is not None:
-        _tell(meeting, "meeting.cancelled", f"meeting:{meeting.id}:cancelled")
+        _tell(meeting, "meeting.cancelled", f"meeting:{meeting.id}:cancelled", actor)
 
 
-def _tell(meeting: Meeting, kind: str, dedupe_key: str) -> None:
+def _tell(meeting: Meeting, kind: str, dedupe_key: str, actor: User) -> None:
     payload = meeting_facts(meeting) | {"reason": meeting.cancel_reason}
     tell_audience(
-        meeting.organization, meeting.reach, kind=kind, payload=payload, dedupe_key=dedupe_key
+        meeting.organization,
+        meeting.reach,
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        teller=actor.id,
     )
 
 

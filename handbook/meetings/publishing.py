@@ -73,11 +73,19 @@ def audience(org: Organization, reach: Reach) -> list[int]:
 
 
 def tell_audience(
-    org: Organization, reach: Reach, *, kind: str, payload: dict[str, Any], dedupe_key: str
+    org: Organization,
+    reach: Reach,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    teller: int | None = None,
 ) -> list[int]:
     """Store a notification for everyone the publication reaches (once per ``dedupe_key``) and
-    push it to their open pages after the commit; returns who was told."""
-    users = notify(audience(org, reach), kind=kind, payload=payload, dedupe_key=dedupe_key)
+    push it to their open pages after the commit; returns who was told. The ``teller`` (who
+    published or cancelled) knows already and is left out."""
+    members = [uid for uid in audience(org, reach) if uid != teller]
+    users = notify(members, kind=kind, payload=payload, dedupe_key=dedupe_key)
     push_after_commit(users, kind=kind, payload=payload)
     return users
 
@@ -127,6 +135,7 @@ def _publish_meeting(meeting_id: int, now: datetime) -> int:
         kind="meeting.published",
         payload=payload,
         dedupe_key=f"meeting:{meeting.id}:published",
+        teller=meeting.published_by_id,
     )
     db.session.commit()
     logger.info("meeting %s published to %s members", meeting_id, len(users))

@@ -28,6 +28,7 @@ from handbook.meetings import calendar, operations
 from handbook.meetings.forms import CancelForm, MeetingForm, PublishForm
 from handbook.meetings.models import Meeting, MeetingKind
 from handbook.meetings.publishing import schedule
+from handbook.notifications.operations import read_about
 from handbook.orgs.models import Organization, OrgKind, Reach
 
 bp = Blueprint("meetings", __name__)
@@ -87,6 +88,8 @@ meeting_page = Namespace().signal("meeting.page")
 @login_required
 def show(meeting_id: int) -> str:
     meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
+    if read_about(current_user.id, f"meeting:{meeting.id}"):
+        db.session.commit()  # no longer "mới" on the home page, nor in the unread count
     manage = can(current_user, Action.MEETING_MANAGE, meeting)
     parts: dict[str, object] = {"documents": [], "agenda_comments": {}, "may_comment": False}
     for _receiver, part in meeting_page.send(meeting, manage=manage):

@@ -12,6 +12,8 @@ from handbook.core import db
 from handbook.core.aftercommit import after_commit
 from handbook.core.realtime import push, user_room
 from handbook.core.timeutil import utcnow
+from handbook.notifications.jobs import push_notice
+from handbook.notifications.messages import message
 from handbook.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,8 @@ def notify(
 
 
 def push_after_commit(user_ids: Iterable[int], *, kind: str, payload: dict[str, Any]) -> None:
-    """Push the notification to each user's open pages once (and only if) the session commits.
+    """Push the notification to each user's open pages once (and only if) the session commits,
+    and queue its Web Push to their phones.
 
     Unread counts are read now (SQL is not allowed after a commit); nothing is sent on rollback.
     """
@@ -53,9 +56,14 @@ def push_after_commit(user_ids: Iterable[int], *, kind: str, payload: dict[str, 
         return
     db.session.flush()
     counts = unread_counts(ids)
+    said = message(kind, payload)
+    # The open page says what the phone's notification says (messages.py), as a tappable popup.
+    words = {"notice": said.data["title"], "detail": said.data["body"]} if said else {}
     for uid in ids:
-        data = {"kind": kind, **payload, "unread": counts.get(uid, 0)}
+        data = {"kind": kind, **payload, **words, "unread": counts.get(uid, 0)}
         after_commit(push, "notification", data, to=user_room(uid))
+    # Then to the phones of those with no page open (``jobs.push_notice``, Web Push).
+    after_commit(push_notice, ids, kind, dict(payload))
 
 
 def unread_counts(user_ids: list[int]) -> dict[int, int]:
@@ -90,4 +98,19 @@ def mark_all_read(user_id: int) -> int:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def read_about(user_id: int, subject: str) -> int:
+    """Mark read the notices about one meeting or document (``subject``: ``meeting:5``):
+    opening it is looking at them. Writes only when there is something unread."""
+    about = sa.and_(
+        Notification.user_id == user_id,
+        Notification.read_at.is_(None),
+        Notification.dedupe_key.startswith(f"{subject}:", autoescape=True),
+    )
+    unread = db.session.scalars(sa.select(Notification.id).where(about).limit(1)).first()
+    if unread is None:
+        return 0
+    result = db.session.execute(sa.update(Notification).where(about).values(read_at=utcnow()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The home page: my organisations and my next meeting."""
+"""The home page: what was published since I last looked, my next meeting, my organisations."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from handbook.core import db
 from handbook.core.policy import Action, can
 from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
+from handbook.notifications.models import Notification
 from handbook.orgs.models import Membership
 
 bp = Blueprint("pages", __name__)
 
 #: A meeting stays "next" for a few hours after it starts, while it is going on.
 _STILL_CURRENT = timedelta(hours=4)
+#: Publications older than this are no longer "new", read or not.
+_NEW_FOR = timedelta(days=60)
 
 
 @bp.get("/")
@@ -28,9 +31,36 @@ def home() -> Response | str:
     memberships: list[Membership] = sorted(
         current_user.memberships, key=lambda m: (m.organization.depth, m.organization.name)
     )
+    fresh = _newly_published()
     return render_template(
-        "home.html", memberships=memberships, next_meeting=_next_meeting(memberships)
+        "home.html",
+        memberships=memberships,
+        next_meeting=_next_meeting(memberships),
+        new_meetings=fresh,
+        new_ids={m.id for m in fresh},
     )
+
+
+def _newly_published() -> list[Meeting]:
+    """Meetings whose publication I have not looked at yet (its notice unread: opening the
+    meeting or the notification centre reads it), soonest first, still visible to me."""
+    notices = db.session.scalars(
+        sa.select(Notification.payload).where(
+            Notification.user_id == current_user.id,
+            Notification.kind == "meeting.published",
+            Notification.read_at.is_(None),
+            Notification.created_at >= utcnow() - _NEW_FOR,
+        )
+    )
+    ids = {payload.get("meeting") for payload in notices} - {None}
+    if not ids:
+        return []
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.id.in_(ids), Meeting.cancelled_at.is_(None))
+        .order_by(Meeting.starts_at)
+    )
+    return [m for m in meetings if can(current_user, Action.MEETING_VIEW, m)]
 
 
 def _next_meeting(memberships: list[Membership]) -> Meeting | None:

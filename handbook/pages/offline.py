@@ -1,19 +1,78 @@
 """Working without network: the service worker (served from the site's root so that it controls
-every page) and the page it shows offline for what was never opened. See static/js/sw.js."""
+every page), the page it shows offline for what was never opened, and a meeting's pack (what
+the worker keeps so the whole meeting reads and plays offline). See static/js/sw.js."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, send_file
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask_login import current_user, login_required
+
+from handbook.audio.models import AudioTrack
+from handbook.core import db
+from handbook.core.policy import Action, load
+from handbook.documents.operations import visible_documents
+from handbook.meetings.models import Meeting
 
 bp = Blueprint("offline", __name__)
+
+#: Static files kept when the worker installs: every stylesheet and script a page may use. A
+#: kept page must never wait on the network for one of them (a deferred script that stalls
+#: holds back every script after it, app.js with its "kept copy" notice included).
+PRECACHED = ("css/*.css", "vendor/*.js", "js/*.js")
+#: Not a page's: the worker itself.
+NOT_PRECACHED = frozenset({"js/sw.js"})
+#: The notification's picture (made for the installable app); computed, never precached.
+ICON = "icons/icon-192.png"
+
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _digest(path: Path) -> str:
+    """The file's sha256, remembered while its size and time stay the same."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ""
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _digests:
+        _digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _digests[key]
 
 
 @bp.get("/sw.js")
 def service_worker() -> Response:
-    path = Path(current_app.static_folder or "") / "js" / "sw.js"
-    response = send_file(path, mimetype="text/javascript", max_age=0)
+    """The worker with this deployment's static URLs and settings written in. Its VERSION comes
+    from those URLs (content-hashed) and the files' bytes, so a new deploy starts a new static
+    cache and the old one is dropped."""
+    static = Path(current_app.static_folder or "")
+    files = [
+        path.relative_to(static).as_posix()
+        for pattern in PRECACHED
+        for path in sorted(static.glob(pattern))
+        if path.relative_to(static).as_posix() not in NOT_PRECACHED
+    ]
+    urls = [url_for("offline.offline")] + [url_for("static", filename=f) for f in files]
+    version = hashlib.sha256(
+        "\n".join(urls + [_digest(static / f) for f in files]).encode()
+    ).hexdigest()[:16]
+    config = current_app.config
+    values = {
+        "__VERSION__": json.dumps(version),
+        "__PRECACHE__": json.dumps(urls),
+        "__DEADLINE_MS__": str(int(config["OFFLINE_NETWORK_DEADLINE_S"] * 1000)),
+        "__GIVE_UP_MS__": str(int(config["OFFLINE_NETWORK_GIVE_UP_S"] * 1000)),
+        "__AUDIO_BUDGET__": str(int(config["OFFLINE_AUDIO_BUDGET_MB"] * 1024 * 1024)),
+        "__ICON__": json.dumps(url_for("static", filename=ICON)),
+    }
+    text = (static / "js" / "sw.js").read_text(encoding="utf-8")
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    response = Response(text, mimetype="text/javascript")
     # Browsers check for a new worker at every visit anyway; never let a cache pin an old one.
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -24,3 +83,43 @@ def offline() -> str:
     """The same for everyone (it is kept in the shared part of the worker's cache): nothing
     personal here; offline.js lists what this phone kept."""
     return render_template("offline.html")
+
+
+@bp.get("/meetings/<int:meeting_id>/pack")
+@login_required
+def meeting_pack(meeting_id: int) -> Response:
+    """What the worker keeps for a meeting: its page, and for each document this member may
+    read its reading page, its timing map and, when the whole recording is made, the
+    recording's URL (at its version, as the player asks for it) and size in bytes."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
+    documents = visible_documents(current_user, meeting)
+    tracks = {
+        t.document_id: t
+        for t in db.session.scalars(
+            sa.select(AudioTrack).where(AudioTrack.document_id.in_([d.id for d in documents]))
+        )
+    }
+    items = []
+    for document in documents:
+        track = tracks.get(document.id)
+        audio = None
+        if track is not None and track.complete:
+            audio = {
+                "url": url_for("audio.mp3", document_id=document.id, v=track.version),
+                "version": track.version,
+                "size": track.size,
+            }
+        items.append(
+            {
+                "id": document.id,
+                "title": document.title,
+                "page": url_for("documents.show", document_id=document.id),
+                "audio_json": url_for("audio.details", document_id=document.id),
+                "audio": audio,
+            }
+        )
+    return jsonify(
+        meeting=meeting.id,
+        page=url_for("meetings.show", meeting_id=meeting.id),
+        documents=items,
+    )

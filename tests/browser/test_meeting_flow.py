@@ -57,17 +57,45 @@ def test_secretary_publishes_and_member_reads(
 
     # Nothing reaches the member before publication (the demo's own notices may be there).
     before = int(member.locator("#unread").text_content() or 0)
-    expect(member.locator("#toast")).to_be_hidden()
+    popup = member.locator("#notice-popup")
+    expect(popup).to_be_hidden()
     secretary.get_by_role("button", name="Công bố").click()
     expect(secretary.locator(".flash-success")).to_contain_text("Đã công bố")
+    # The secretary is not told of their own publication.
+    expect(secretary.locator("#notice-popup")).to_be_hidden()
 
-    # Told live, without reloading.
-    expect(member.locator("#toast")).to_contain_text("Sinh hoạt chuyên đề tháng 12", timeout=10_000)
+    # Told live, without reloading: a notice that stays until tapped, and says where and when.
+    said = "Lịch sinh hoạt mới: Sinh hoạt chuyên đề tháng 12"
+    expect(popup).to_contain_text(said, timeout=10_000)
+    expect(popup).to_contain_text("Nhà văn hóa thôn Khuổi Luông")
     expect(member.locator("#unread")).to_have_text(str(before + 1))
+    link = popup.locator(".notice-link").bounding_box()
+    close = popup.locator(".notice-close").bounding_box()
+    assert link and close and min(link["height"], close["width"], close["height"]) >= 48
+    member.screenshot(path=artifacts_dir / "member-live-notice-360.png")
+    member.wait_for_timeout(9_000)  # longer than the old 8-second popup: still there
+    expect(popup).to_be_visible()
+    # Before tapping, the home page lists it as new (drawn again by a second tab).
+    other = member.context.new_page()
+    other.goto(f"{live_server}/")
+    news = other.get_by_role("region", name="Mới công bố")
+    fresh = news.locator("li", has_text="Sinh hoạt chuyên đề tháng 12")
+    expect(fresh.locator(".new-mark")).to_have_text("mới")
+    other.close()
 
-    member.get_by_role("link", name="Thông báo").click()
-    member.get_by_role("link", name=re.compile("Sinh hoạt chuyên đề tháng 12")).click()
+    popup.locator(".notice-link").click()
+    expect(member.get_by_role("heading", level=1)).to_have_text("Sinh hoạt chuyên đề tháng 12")
     expect(member.locator("li.doc")).to_have_count(3)
+    # Opened: no longer new, and the count went down.
+    if before:
+        expect(member.locator("#unread")).to_have_text(str(before))
+    else:
+        expect(member.locator("#unread")).to_be_hidden()
+    other = member.context.new_page()
+    other.goto(f"{live_server}/")
+    expect(other.locator("#next-meeting")).to_be_visible()
+    expect(other.locator(".new-list li", has_text="Sinh hoạt chuyên đề tháng 12")).to_have_count(0)
+    other.close()
     for title, words in EXPECTED.items():
         member.get_by_role("link", name=re.compile(title, re.IGNORECASE)).click()
         expect(member.locator("article.reader")).to_contain_text(words)

@@ -15,19 +15,27 @@
     toastTimer = setTimeout(function () { toast.hidden = true; }, 8000);
   }
 
+  /* A notice a member cannot miss: it stays until tapped (it opens what it is about) or
+     closed, and says what the phone's own notification would say. */
+  var popup = document.getElementById("notice-popup");
+  function showNotice(data) {
+    if (!popup) return;
+    var link = popup.querySelector(".notice-link");
+    var url = typeof data.url === "string" && data.url.charAt(0) === "/" && data.url.charAt(1) !== "/" ? data.url : "/notifications";
+    link.href = url;
+    link.querySelector(".notice-title").textContent = data.notice || data.title || "Có thông báo mới";
+    link.querySelector(".notice-detail").textContent = data.detail || "";
+    popup.hidden = false;
+  }
+  if (popup) {
+    popup.querySelector(".notice-close").addEventListener("click", function () { popup.hidden = true; });
+  }
+
   function setUnread(count) {
     if (!unread) return;
     unread.textContent = String(count);
     unread.hidden = !count;
   }
-
-  var NOTICE = {
-    "meeting.published": "Lịch sinh hoạt mới: ",
-    "document.published": "Tài liệu mới: ",
-    "meeting.cancelled": "Đã hủy: ",
-    "meeting.changed": "Thay đổi lịch: ",
-    "reminder": "Nhắc đọc tài liệu: "
-  };
 
   /* --- documents being read by the server: progress until ready ------------------------ */
   function pendingDocuments() {
@@ -84,16 +92,70 @@
     caches.delete("handbook-pages").catch(function () {});
     caches.delete("handbook-audio").catch(function () {});
   }
-  function offlineNotice() {
-    var keptAt = document.body.getAttribute("data-kept-at");
-    if (!keptAt && navigator.onLine) return;
+  // A kept copy on screen (the network was too slow, or gone) says so, and from when, for as
+  // long as it is shown; the worker tells when the fresh page has come, and the page is
+  // replaced by it (a reload the worker answers at once from the copy it has just kept).
+  var keptNotice = null;
+  function twoDigits(n) { return (n < 10 ? "0" : "") + n; }
+  function keptLabel(keptAt) {
     var when = keptAt ? new Date(keptAt) : null;
-    var label = when && !isNaN(when) ? " lúc " + when.toLocaleTimeString("vi-VN", {hour: "2-digit", minute: "2-digit"}) +
-      " ngày " + when.toLocaleDateString("vi-VN") : "";
-    showToast("Đang mất kết nối: bạn đang xem bản đã lưu trên máy" + label + ".");
+    if (!when || isNaN(when)) return "";
+    return " lúc " + twoDigits(when.getHours()) + ":" + twoDigits(when.getMinutes()) + " ngày " +
+      twoDigits(when.getDate()) + "/" + twoDigits(when.getMonth() + 1) + "/" + when.getFullYear();
+  }
+  function sayKept(text) {
+    if (!keptNotice && !text) return;
+    if (!keptNotice) {
+      keptNotice = document.createElement("p");
+      keptNotice.id = "kept-notice";
+      keptNotice.className = "kept-notice";
+      keptNotice.setAttribute("role", "status");
+      var main = document.getElementById("main") || document.body.firstChild;
+      document.body.insertBefore(keptNotice, main);
+    }
+    keptNotice.textContent = text;
+    keptNotice.hidden = !text;
+  }
+  var keptAt = document.body.getAttribute("data-kept-at");
+  var sw = navigator.serviceWorker;
+  function askForFresh() {
+    if (sw && sw.controller) sw.controller.postMessage({type: "kept-shown", path: location.pathname + location.search});
+  }
+  function replaceWithFresh() {
+    // Never a loop: one replacement a page in a short while, else the member chooses.
+    var mark = location.pathname + location.search;
+    var last = (sessionStorage.getItem("handbook-refreshed") || "").split("@");
+    if (last[0] === mark && Date.now() - parseInt(last[1], 10) < 20000) {
+      sayKept("Đã có bản mới của trang này: hãy tải lại trang.");
+      return;
+    }
+    sessionStorage.setItem("handbook-refreshed", mark + "@" + Date.now());
+    location.reload();
+  }
+  if (keptAt !== null && sw) {
+    sw.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type !== "kept-outcome" || data.path !== location.pathname + location.search) return;
+      if (data.state === "fresh" || data.state === "reload") { replaceWithFresh(); return; }
+      sayKept("Đang mất kết nối: bạn đang xem bản lưu" + keptLabel(keptAt) + ".");
+      // Ask again now and then: when the network is back, the page replaces itself.
+      setTimeout(function () { if (document.visibilityState === "visible") askForFresh(); }, 30000);
+    });
+    if (sw.startMessages) sw.startMessages();
+  }
+  function offlineNotice() {
+    if (keptAt !== null) {
+      var updating = document.body.hasAttribute("data-kept-updating");
+      sayKept(updating ? "Bản lưu" + keptLabel(keptAt) + " · đang cập nhật…"
+        : "Đang mất kết nối: bạn đang xem bản lưu" + keptLabel(keptAt) + ".");
+    } else {
+      sayKept(navigator.onLine ? "" : "Đang mất kết nối. Những trang đã mở vẫn xem được trên máy này.");
+    }
   }
   window.addEventListener("offline", offlineNotice);
+  window.addEventListener("online", offlineNotice);
   offlineNotice();
+  if (keptAt !== null) askForFresh();
 
   /* --- Socket.IO: notifications and live progress -------------------------------------- */
   var socket = null;
@@ -112,7 +174,7 @@
     socket.on("disconnect", function () { if (!pollTimer) pollTimer = setTimeout(poll, 5000); });
     socket.on("notification", function (data) {
       setUnread(data.unread);
-      showToast((NOTICE[data.kind] || "") + (data.title || ""));
+      showNotice(data);
     });
     socket.on("document.status", applyStatus);
   } else if (pendingDocuments().length) {

@@ -100,7 +100,7 @@
     keepButton.setAttribute("data-url", info.url);
     caches.open(AUDIO_CACHE).then(function (cache) { return cache.match(info.url); }).then(function (kept) {
       if (kept) { keepButton.textContent = "Đã lưu, nghe được khi mất mạng"; keepButton.disabled = true; }
-      else { keepButton.textContent = "Lưu để nghe khi mất mạng"; keepButton.disabled = false; }
+      else { keepButton.textContent = "Lưu để nghe khi mất mạng"; keepButton.disabled = unplayable; }
     }).catch(function () {});
   }
   if (keepButton) {
@@ -135,6 +135,7 @@
     if (!info.playable) { startButton.hidden = true; return working; }
     startButton.hidden = false;
     if (info.version === version) return working;
+    whenOffline(info);
     if (version === null) {
       swapTo(info, false);
       saved = info.position || 0;
@@ -151,6 +152,40 @@
     }
     return working;
   }
+  /* --- offline (or a kept copy of the page on a stalling link): a recording not kept on the
+     phone cannot play, and says so rather than waiting on "Chạm ▶ để phát" ------------------ */
+  var unplayable = false;
+  function offlineNow() { return !navigator.onLine || document.body.hasAttribute("data-kept-at"); }
+  function cannotPlay() {
+    unplayable = true;
+    note.textContent = "Bản đọc này chưa được lưu trên máy nên không nghe được khi mất mạng.";
+    note.classList.add("unplayable");
+    [startButton, resumeButton, toggle, keepButton, document.getElementById("player-back"),
+      document.getElementById("player-forward"), chapters].forEach(function (control) {
+      if (control) control.disabled = true;
+    });
+    var tap = document.getElementById("tap-listen");
+    if (tap) tap.hidden = true;
+    if (!audio.paused) audio.pause();
+  }
+  function keptRecording(url) {
+    if (!window.caches) return Promise.resolve(false);
+    var path = new URL(url, location.href).pathname;
+    return caches.open(AUDIO_CACHE).then(function (cache) { return cache.match(path, {ignoreSearch: true}); })
+      .then(function (found) { return Boolean(found); }, function () { return false; });
+  }
+  function whenOffline(info) {
+    if (!offlineNow()) return;
+    keptRecording(info.url).then(function (kept) { if (!kept) cannotPlay(); });
+  }
+  audio.addEventListener("error", function () {
+    if (!audio.src) return;
+    keptRecording(audio.src).then(function (kept) {
+      if (!kept && (offlineNow() || audio.error && audio.error.code === 2)) cannotPlay();
+    });
+  });
+  window.addEventListener("offline", function () { if (audio.src) keptRecording(audio.src).then(function (k) { if (!k) cannotPlay(); }); });
+
   function load() {
     clearTimeout(pollTimer);
     fetch("/documents/" + docId + "/audio.json", {credentials: "same-origin"})
@@ -173,9 +208,11 @@
     }
   });
   var socket = window.handbookSocket;
+  var joined = false;
   function follow() {
     socket.emit("document.join", {document: parseInt(docId, 10)}, function () {});
-    load();  // whatever changed while we were away
+    if (joined) load();  // a reconnect: whatever changed while we were away
+    joined = true;
   }
   if (socket) {
     socket.on("connect", follow);
@@ -204,7 +241,9 @@
     player.hidden = false;
     audio.currentTime = seconds;
     var started = audio.play();
-    if (started && started.catch) started.catch(function () { note.textContent = "Chạm ▶ để phát."; });
+    if (started && started.catch) {
+      started.catch(function () { if (!unplayable) note.textContent = "Chạm ▶ để phát."; });
+    }
   }
   startButton.addEventListener("click", function () { playFrom(0); });
   resumeButton.addEventListener("click", function () { playFrom(saved); });
@@ -275,7 +314,7 @@
     if (!node) return;
     event.stopImmediatePropagation();  // the menu decides, not the comment box directly
     tapped = node;
-    tapListen.hidden = paragraphStarts[node.getAttribute("data-n")] === undefined;
+    tapListen.hidden = unplayable || paragraphStarts[node.getAttribute("data-n")] === undefined;
     tapComment.hidden = !document.getElementById("composer");
     node.parentNode.insertBefore(menu, node.nextSibling);
     menu.hidden = false;
@@ -289,5 +328,7 @@
     window.dispatchEvent(new CustomEvent("handbook:comment-on", {detail: {n: parseInt(tapped.getAttribute("data-n"), 10)}}));
   });
 
-  if (socket && socket.connected) follow(); else load();  // and again on every (re)connect
+  // The timing map once; joining the room on every (re)connect, loading again on a reconnect.
+  load();
+  if (socket && socket.connected) follow();
 })();

@@ -1,0 +1,254 @@
+"""Every route of the app, as a table: who reaches it. Four people ask each route about the
+things of branch B1 (its published meeting, document, agenda item, a member's comment, the
+member's own device): nobody signed in, a member of another commune's branch (B3), a member of
+B1, and B1's secretary. A new route fails here until it has its row.
+
+  L  must sign in first (a redirect to the sign-in page, or 401 from the API)
+  D  refused: 404 for what they may not see, 403 for what they see but may not change
+  A  reached (any answer that is neither of those, and never a server error)
+  P  public: reached even without signing in
+
+API writes check their input's shape before anything else (a 400 says nothing about the thing
+asked for), so each gets a well-formed body here and its answer shows the policy's decision.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask import Flask
+
+from handbook.accounts.models import Device
+from handbook.core import db
+from handbook.core.timeutil import utcnow
+from tests.conftest import Tree, login
+from tests.helpers import TEXT, published_document
+
+#: (method, rule): what (nobody, B3's member, B1's member, B1's secretary) get.
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/"): "LAAA",
+    ("GET", "/account"): "LAAA",
+    # Signing one's own device out ends in the sign-in page: "L" is what success looks like.
+    ("POST", "/account/devices/<int:device_id>/sign-out"): "LDLD",
+    ("POST", "/account/devices/sign-out-all"): "LLLL",
+    ("GET", "/account/password"): "LAAA",
+    ("POST", "/account/password"): "LAAA",
+    ("POST", "/account/text-size"): "LAAA",
+    ("GET", "/admin/tree"): "LDDD",
+    ("POST", "/admin/tree"): "LDDD",
+    ("GET", "/api/v1/<path:_rest>"): "DDDD",
+    ("POST", "/api/v1/<path:_rest>"): "LDDD",
+    ("PUT", "/api/v1/<path:_rest>"): "LDDD",
+    ("PATCH", "/api/v1/<path:_rest>"): "LDDD",
+    ("DELETE", "/api/v1/<path:_rest>"): "LDDD",
+    ("GET", "/api/v1/agenda-items/<int:item_id>/comments"): "LDAA",
+    ("POST", "/api/v1/agenda-items/<int:item_id>/comments"): "LDAA",
+    ("PATCH", "/api/v1/comments/<int:comment_id>"): "LDAD",
+    ("DELETE", "/api/v1/comments/<int:comment_id>"): "LDAD",
+    ("POST", "/api/v1/comments/<int:comment_id>/disposition"): "LDDA",
+    ("POST", "/api/v1/comments/<int:comment_id>/hide"): "LDDA",
+    ("GET", "/api/v1/documents/<int:document_id>"): "LDAA",
+    ("GET", "/api/v1/documents/<int:document_id>/comments"): "LDAA",
+    ("POST", "/api/v1/documents/<int:document_id>/comments"): "LDAA",
+    ("GET", "/api/v1/documents/<int:document_id>/pages"): "LDAA",
+    ("POST", "/api/v1/documents/<int:document_id>/publish"): "LDDA",
+    ("GET", "/api/v1/me"): "LAAA",
+    ("GET", "/api/v1/meetings/<int:meeting_id>"): "LDAA",
+    ("POST", "/api/v1/meetings/<int:meeting_id>/documents"): "LDDA",
+    ("POST", "/api/v1/meetings/<int:meeting_id>/publish"): "LDDA",
+    ("GET", "/api/v1/notifications"): "LAAA",
+    ("POST", "/api/v1/notifications/read"): "LAAA",
+    ("GET", "/api/v1/openapi.json"): "PAAA",
+    ("GET", "/api/v1/organizations/<int:org_id>/meetings"): "LDAA",
+    ("POST", "/api/v1/organizations/<int:org_id>/meetings"): "LDDA",
+    ("GET", "/api/v1/push/key"): "LAAA",
+    ("POST", "/api/v1/push/subscriptions"): "LAAA",
+    ("DELETE", "/api/v1/push/subscriptions"): "LAAA",
+    ("GET", "/documents/<int:document_id>"): "LDAA",
+    ("POST", "/documents/<int:document_id>/audio"): "LDDA",
+    ("GET", "/documents/<int:document_id>/audio.json"): "LDAA",
+    ("GET", "/documents/<int:document_id>/audio.mp3"): "LDAA",
+    ("POST", "/documents/<int:document_id>/comments"): "LDAA",
+    ("GET", "/documents/<int:document_id>/file"): "LDAA",
+    ("POST", "/documents/<int:document_id>/listen"): "LDAA",
+    ("GET", "/documents/<int:document_id>/status"): "LDAA",
+    ("POST", "/documents/<int:document_id>/title"): "LDDA",
+    ("GET", "/favicon.ico"): "PAAA",
+    ("GET", "/login"): "PAAA",
+    ("POST", "/login"): "PAAA",
+    ("POST", "/logout"): "LLLL",
+    ("GET", "/manifest.webmanifest"): "PAAA",
+    ("GET", "/meetings/<int:meeting_id>"): "LDAA",
+    ("POST", "/meetings/<int:meeting_id>/agenda/<int:item_id>/comments"): "LDAA",
+    ("GET", "/meetings/<int:meeting_id>/calendar.ics"): "LDAA",
+    ("POST", "/meetings/<int:meeting_id>/cancel"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/comments"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/comments.docx"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/comments.pdf"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/comments/<int:comment_id>/disposition"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/documents"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/edit"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/edit"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/pack"): "LDAA",
+    ("GET", "/meetings/<int:meeting_id>/participation"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/publish"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/remind"): "LDDA",
+    ("GET", "/notifications"): "LAAA",
+    ("POST", "/notifications/read"): "LAAA",
+    ("GET", "/notifications/settings"): "LAAA",
+    ("POST", "/notifications/settings"): "LAAA",
+    ("GET", "/offline"): "PAAA",
+    ("GET", "/org/<int:org_id>"): "LDAA",
+    ("GET", "/org/<int:org_id>/meetings"): "LDAA",
+    ("GET", "/org/<int:org_id>/meetings/new"): "LDDA",
+    ("POST", "/org/<int:org_id>/meetings/new"): "LDDA",
+    ("GET", "/org/<int:org_id>/members"): "LDDA",
+    ("POST", "/org/<int:org_id>/members"): "LDDA",
+    ("GET", "/org/<int:org_id>/members/import"): "LDDA",
+    ("POST", "/org/<int:org_id>/members/import"): "LDDA",
+    ("GET", "/search"): "LAAA",
+    ("GET", "/static/<path:filename>"): "PPPP",
+    ("GET", "/sw.js"): "PAAA",
+    ("POST", "/users/<int:user_id>/active"): "LDDA",
+    ("POST", "/users/<int:user_id>/reset-password"): "LDDA",
+}
+
+WHO = ("nobody", "member_b3", "member_b1", "secretary_b1")
+
+
+def _subscription(who: str) -> dict[str, Any]:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/route-table-{who}",
+        "keys": {"p256dh": _b64(point), "auth": _b64(os.urandom(16))},
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _comment(who: str) -> dict[str, Any]:
+    return {"json": {"body": "Tôi nhất trí với nội dung này.", "client_id": f"table-{who}-01"}}
+
+
+#: Well-formed input for the API's writes, by who asks.
+BODIES: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
+    ("POST", "/api/v1/agenda-items/<int:item_id>/comments"): _comment,
+    ("POST", "/api/v1/documents/<int:document_id>/comments"): _comment,
+    ("PATCH", "/api/v1/comments/<int:comment_id>"): lambda who: {
+        "json": {"body": "Tôi xin sửa lại ý kiến."}
+    },
+    ("POST", "/api/v1/comments/<int:comment_id>/disposition"): lambda who: {
+        "json": {"value": "accepted"}
+    },
+    ("POST", "/api/v1/comments/<int:comment_id>/hide"): lambda who: {"json": {}},
+    ("POST", "/api/v1/organizations/<int:org_id>/meetings"): lambda who: {
+        "json": {
+            "title": "Họp chi bộ thử quyền",
+            "starts_at": (utcnow() + timedelta(days=9)).isoformat(),
+        }
+    },
+    ("POST", "/api/v1/meetings/<int:meeting_id>/publish"): lambda who: {"json": {}},
+    ("POST", "/api/v1/documents/<int:document_id>/publish"): lambda who: {"json": {}},
+    ("POST", "/api/v1/meetings/<int:meeting_id>/documents"): lambda who: {
+        "data": {"file": (io.BytesIO(TEXT.encode()), "bo-sung.txt")},
+        "content_type": "multipart/form-data",
+    },
+    ("POST", "/api/v1/push/subscriptions"): lambda who: {"json": _subscription(who)},
+    ("DELETE", "/api/v1/push/subscriptions"): lambda who: {
+        "query_string": {"endpoint": f"https://fcm.googleapis.com/fcm/send/route-table-{who}"}
+    },
+}
+
+
+def _rules(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_has_its_row(app: Flask) -> None:
+    rules = _rules(app)
+    assert rules - ROUTES.keys() == set(), "routes without a row in the access table"
+    assert ROUTES.keys() - rules == set(), "rows for routes that no longer exist"
+
+
+def _path(rule: str, ids: dict[str, int]) -> str:
+    path = re.sub(r"<int:(\w+)>", lambda m: str(ids[m.group(1)]), rule)
+    path = path.replace("<path:_rest>", "nothing-here")
+    return path.replace("<path:filename>", "css/app.css")
+
+
+def _outcome(response: Any) -> str:
+    status = response.status_code
+    assert status < 500, (status, response.get_data(as_text=True)[:300])
+    location = response.headers.get("Location", "")
+    if status == 401 or (status in (301, 302, 303) and "/login" in location):
+        return "L"
+    if status in (403, 404):
+        return "D"
+    return "A"
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(ROUTES), ids=lambda v: str(v))
+def test_who_reaches_the_route(app: Flask, tree: Tree, method: str, rule: str) -> None:
+    secretary = app.test_client()
+    login(secretary, tree.secretary_b1)
+    document = published_document(secretary, tree.b1)
+    meeting = document.meeting
+    assert meeting is not None
+    item = meeting.agenda[0]
+    member = app.test_client()
+    login(member, tree.member_b1)
+    posted = member.post(
+        f"/api/v1/documents/{document.id}/comments",
+        json={"body": "Tôi đồng ý với dự thảo.", "client_id": "route-table-1"},
+    )
+    assert posted.status_code == 201, posted.get_data(as_text=True)
+    if "audio" in rule or "listen" in rule:  # a recording to reach (espeak-ng, inline)
+        assert secretary.post(f"/documents/{document.id}/audio").status_code == 202
+    device = db.session.scalars(
+        sa.select(Device).where(Device.user_id == tree.member_b1.id).order_by(Device.id.desc())
+    ).first()
+    assert device is not None
+    ids = {
+        "meeting_id": meeting.id,
+        "document_id": document.id,
+        "item_id": item.id,
+        "comment_id": posted.json["comment"]["id"],
+        "org_id": tree.b1.id,
+        "user_id": tree.member_b1.id,
+        "device_id": device.id,
+    }
+    path = _path(rule, ids)
+    outsider = app.test_client()
+    login(outsider, tree.member_b3)
+    clients = {
+        "nobody": app.test_client(),
+        "member_b3": outsider,
+        "member_b1": member,
+        "secretary_b1": secretary,
+    }
+    expected = dict(zip(WHO, ROUTES[(method, rule)], strict=True))
+    got = {}
+    for who in WHO:  # those refused first: they change nothing the others need
+        extra = BODIES[(method, rule)](who) if (method, rule) in BODIES else {}
+        response = clients[who].open(path, method=method, **extra)
+        got[who] = _outcome(response)
+        response.close()
+    expected = {who: "A" if code == "P" else code for who, code in expected.items()}
+    assert got == expected, path
