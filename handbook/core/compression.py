@@ -1,5 +1,6 @@
-"""Pages and JSON go out small, and not again when unchanged: gzip (Vietnamese text shrinks four
-to five times, which 3G feels), and a strong ETag on every 200 answer to GET, so a revisit
+"""Pages and JSON go out small, and not again when unchanged: brotli where the browser takes it,
+else gzip (Vietnamese text shrinks four to five times, which 3G feels; brotli a tenth more),
+and a strong ETag on every 200 answer to GET, so a revisit
 that names it gets a bodiless 304. The service worker revalidates its kept pages that way;
 pages are ``no-store`` for the browser's own cache (personal data on a shared phone), so the
 worker, whose copies are deleted at sign-out, is the one that asks. The tag is the content's
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+
+import brotli  # type: ignore[import-untyped]  # no stubs; one function used
 
 from flask import Flask, Response, request
 
@@ -31,10 +34,10 @@ def _compress(response: Response) -> Response:
     ):
         return response
     data = response.get_data()
-    encode = len(data) >= _MIN_SIZE and "gzip" in request.headers.get("Accept-Encoding", "")
+    encoding = _chosen() if len(data) >= _MIN_SIZE else None
     tagged = response.status_code == 200 and request.method in ("GET", "HEAD")
     if tagged and "ETag" not in response.headers:
-        tag = hashlib.sha256(data).hexdigest()[:32] + ("-gz" if encode else "")
+        tag = hashlib.sha256(data).hexdigest()[:32] + (f"-{encoding}" if encoding else "")
         response.set_etag(tag)
         response.vary.add("Accept-Encoding")
         if request.if_none_match.contains(tag):
@@ -43,9 +46,21 @@ def _compress(response: Response) -> Response:
             for header in ("Content-Length", "Content-Type"):
                 response.headers.pop(header, None)
             return response
-    if not encode:
+    if encoding is None:
         return response
-    response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
-    response.headers["Content-Encoding"] = "gzip"
+    if encoding == "br":
+        # Quality 5: within a few per cent of the best for pages, at gzip's speed.
+        response.set_data(brotli.compress(data, quality=5, mode=brotli.MODE_TEXT))
+    else:
+        response.set_data(gzip.compress(data, compresslevel=6, mtime=0))
+    response.headers["Content-Encoding"] = encoding
     response.vary.add("Accept-Encoding")
     return response
+
+
+def _chosen() -> str | None:
+    accepted = request.accept_encodings
+    for encoding in ("br", "gzip"):
+        if accepted.quality(encoding) > 0:
+            return encoding
+    return None

@@ -67,6 +67,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024
     #: A member import larger than this is refused whole.
     IMPORT_MAX_ROWS = 10_000
+    #: Where static files' compressed copies are kept between starts (core/assets.py);
+    #: ``None`` means ``instance/static-cache``.
+    STATIC_CACHE_DIR: str | None = os.environ.get("STATIC_CACHE_DIR") or None
     #: Where uploaded files are kept; ``None`` means ``instance/blobs``.
     DOCS_STORE_ROOT: str | None = os.environ.get("DOCS_STORE_ROOT") or None
     #: Limits for the child process that reads an uploaded file.

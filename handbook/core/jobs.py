@@ -193,8 +193,15 @@ def recover(app: Flask) -> None:
 
 def start_consumer(app: Flask, *, workers: int, worker_type: str) -> Consumer:
     """Start the consumer's workers and scheduler without taking over the process's signals."""
+    # An idle consumer polls less and less often, by default up to every 10 s: a push or a
+    # document's reading would then wait up to 10 s after a quiet spell. Once a second is
+    # still nothing for the database (one indexed read per worker).
     consumer = huey.create_consumer(
-        workers=workers, worker_type=worker_type, periodic=True, check_worker_health=False
+        workers=workers,
+        worker_type=worker_type,
+        periodic=True,
+        check_worker_health=False,
+        max_delay=1.0,
     )
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()

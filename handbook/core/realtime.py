@@ -62,12 +62,29 @@ class SocketConnection(Base):
 
 
 def accept(user_id: int, session_key: str) -> None:
-    """File the connecting socket under its user and device, and join the user's room."""
+    """File the connecting socket under its user and device, and join the user's room.
+
+    python-socketio ignores a disconnect that arrives while the connect handler still runs
+    (the socket is "pending"), so a page left while this commit waited (SQLite busy with a
+    job) would leave its row behind for good, and its member would count as having the app
+    open: never pushed to. Once the row is committed, a socket already gone is unfiled here;
+    nothing yields between that check and python-socketio marking the socket connected.
+    """
+    sid = request.sid  # type: ignore[attr-defined]
     join_room(user_room(user_id))
-    db.session.merge(
-        SocketConnection(sid=request.sid, user_id=user_id, session_key=session_key)  # type: ignore[attr-defined]
-    )
+    db.session.merge(SocketConnection(sid=sid, user_id=user_id, session_key=session_key))
     db.session.commit()
+    if not _still_open(sid):
+        db.session.execute(sa.delete(SocketConnection).where(SocketConnection.sid == sid))
+        db.session.commit()
+
+
+def _still_open(sid: str) -> bool:
+    """python-socketio drops a connection's environ when Engine.IO tells it the connection
+    ended, even when it ignores that disconnect (as it does while the connect handler runs)."""
+    server = socketio.server  # type: ignore[attr-defined]
+    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
+    return eio_sid is not None and eio_sid in server.environ
 
 
 @socketio.on("disconnect")

@@ -125,6 +125,8 @@ def recipients(user_ids: Iterable[int], kind: str) -> list[int]:
             sa.select(SocketConnection.user_id).where(SocketConnection.user_id.in_(ids))
         )
     )
+    if off or live:
+        logger.info("%s: not pushed to %s (turned off) nor %s (app open)", kind, off, live)
     return [uid for uid in ids if uid not in off and uid not in live]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,12 +21,16 @@ from handbook.meetings.models import Meeting
 
 bp = Blueprint("offline", __name__)
 
-#: Static files kept when the worker installs: every stylesheet and script a page may use. A
-#: kept page must never wait on the network for one of them (a deferred script that stalls
-#: holds back every script after it, app.js with its "kept copy" notice included).
+#: Static files kept when the worker installs: every stylesheet and script of the pages a
+#: phone keeps without the member opening them (a meeting's pack: its meeting and document
+#: pages) and of the offline page. A kept page must never wait on the network for one of them
+#: (a deferred script that stalls holds back every script after it, app.js with its "kept
+#: copy" notice included). Other files are kept as they are first used.
 PRECACHED = ("css/*.css", "vendor/*.js", "js/*.js")
-#: Not a page's: the worker itself.
-NOT_PRECACHED = frozenset({"js/sw.js"})
+#: Not needed that way: the worker itself; the home page's install hint, the settings' push
+#: switch and the meeting page's pack card (each after app.js on its page, and only a
+#: convenience there when offline: the kept page reads and plays without it).
+NOT_PRECACHED = frozenset({"js/sw.js", "js/install.js", "js/push.js", "js/pack.js"})
 #: The notification's picture (made for the installable app); computed, never precached.
 ICON = "icons/icon-192.png"
 
@@ -42,6 +47,17 @@ def _digest(path: Path) -> str:
     if key not in _digests:
         _digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
     return _digests[key]
+
+
+_BLOCK_COMMENT = re.compile(r"^\s*/\*.*?\*/[ \t]*\n", re.DOTALL | re.MULTILINE)
+_LINE_COMMENT = re.compile(r"^[ \t]*//[^\n]*\n", re.MULTILINE)
+
+
+def _without_comments(source: str) -> str:
+    """The worker as phones get it: comments that stand on lines of their own left out (a
+    third of the file; every phone fetches it on its first visit). Only whole-line comments
+    go, so no string or code is ever touched."""
+    return _LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", source))
 
 
 @bp.get("/sw.js")
@@ -69,7 +85,7 @@ def service_worker() -> Response:
         "__AUDIO_BUDGET__": str(int(config["OFFLINE_AUDIO_BUDGET_MB"] * 1024 * 1024)),
         "__ICON__": json.dumps(url_for("static", filename=ICON)),
     }
-    text = (static / "js" / "sw.js").read_text(encoding="utf-8")
+    text = _without_comments((static / "js" / "sw.js").read_text(encoding="utf-8"))
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     response = Response(text, mimetype="text/javascript")

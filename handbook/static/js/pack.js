@@ -7,7 +7,8 @@
 
   var box = document.getElementById("pack");
   var sw = navigator.serviceWorker;
-  if (!box || !sw || !window.caches) return;
+  if (!box) return;
+  if (!sw || !window.caches) { box.hidden = true; return; }
   var packPath = box.getAttribute("data-pack");
   var stored = document.getElementById("pack-stored");
   var button = document.getElementById("pack-download");
@@ -16,7 +17,7 @@
   var always = document.getElementById("pack-always");
   var DEVICE = "handbook-device", ALWAYS_AUDIO = "/__device/always-audio";
   var asked = false;
-  box.hidden = false;
+  box.classList.remove("awaits-js");  // its place was kept: nothing below moves
 
   function size(bytes) {
     if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + " KB";

@@ -128,7 +128,7 @@
   }
 
   function apply(info) {
-    box.hidden = false;
+    box.hidden = false; box.classList.remove("awaits-js");
     note.textContent = describe(info);
     showRemake(info);
     var working = info.status === "queued" || info.status === "processing";
@@ -219,7 +219,7 @@
     socket.on("audio.status", function (data) {
       if (String(data.document) !== String(docId)) return;
       if (data.version !== version && data.playable) load();
-      else { box.hidden = false; note.textContent = describe(data); showRemake(data); }
+      else { box.hidden = false; box.classList.remove("awaits-js"); note.textContent = describe(data); showRemake(data); }
     });
   }
   if (remake) {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import re
 
+import brotli  # type: ignore[import-untyped]
 import pytest
 from flask import Flask
 
@@ -67,6 +68,13 @@ def test_an_unchanged_page_is_answered_304(app, client, tree) -> None:
         ).status_code
         == 304
     )
+
+    # Brotli where the browser takes it (every browser on HTTPS or localhost), its own tag.
+    squeezed = member.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert squeezed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(squeezed.get_data()) == first.get_data()
+    assert len(squeezed.get_data()) < len(zipped.get_data())
+    assert squeezed.headers["ETag"] not in (tag, zipped.headers["ETag"])
 
     # Something changed on the page: the old tag no longer matches.
     key = re.search(r'name="client_id" value="([^"]+)"', response_text(first)).group(1)

@@ -26,8 +26,8 @@ from handbook.notifications.models import Notification, PushSubscription
 from handbook.notifications.webpush import public_key
 from handbook.orgs.models import Role
 from tests.conftest import login, socket_for
-from tests.pushservice import HANG, Browser, PushService, push_service
 from tests.helpers import create_meeting, published_document
+from tests.pushservice import HANG, Browser, PushService, push_service
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 SUBJECT = "mailto:thu-nghiem@example.org"
