@@ -12,7 +12,6 @@ import gzip
 import hashlib
 
 import brotli  # type: ignore[import-untyped]  # no stubs; one function used
-
 from flask import Flask, Response, request
 
 _COMPRESSIBLE = ("text/html", "application/json", "text/css", "text/javascript", "text/calendar")
