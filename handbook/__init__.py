@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from handbook.core.config import Config, _bool
+from handbook.core.instancefiles import read_or_create
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,22 +141,7 @@ def _queue_channel(app: Flask) -> str:
 
 def _instance_secret(path: Path) -> str:
     """Read the key kept in the instance folder, creating it (owner-only) on first start."""
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    # Write aside, then link into place: two processes starting at once agree on one key.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return path.read_text().strip()
+    return read_or_create(path, lambda: secrets.token_hex(32).encode()).decode().strip()
 
 
 def _async_mode() -> str:

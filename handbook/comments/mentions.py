@@ -40,24 +40,34 @@ def notify(author: User, comment: Comment, meeting: Meeting, document: Document 
 
 
 def _tell(author: User, comment: Comment, named: list[User]) -> None:
-    if not named:
-        return
-    payload = {
-        "title": f"{author.full_name} nhắc tới bạn",
-        "comment": comment.id,
-        "excerpt": comment.body[:140],
-        "url": _comment_url(comment),
-    }
-    ids = store_notifications(
+    tell_about(
+        comment,
         [m.id for m in named],
         kind="comment.mention",
-        payload=payload,
-        dedupe_key=f"comment:{comment.id}:mention",
+        title=f"{author.full_name} nhắc tới bạn",
     )
-    push_after_commit(ids, kind="comment.mention", payload=payload)
 
 
-def _comment_url(comment: Comment) -> str:
+def tell_about(comment: Comment, user_ids: list[int], *, kind: str, title: str) -> None:
+    """Store and push a notice about ``comment`` (a mention, a reply) to ``user_ids``, once
+    each: the dedupe key names the comment and the kind."""
+    if not user_ids:
+        return
+    payload = {
+        "title": title,
+        "comment": comment.id,
+        "excerpt": comment.body[:140],
+        "url": comment_url(comment),
+    }
+    short = kind.removeprefix("comment.")
+    ids = store_notifications(
+        user_ids, kind=kind, payload=payload, dedupe_key=f"comment:{comment.id}:{short}"
+    )
+    push_after_commit(ids, kind=kind, payload=payload)
+
+
+def comment_url(comment: Comment) -> str:
+    """Where a comment is read: its paragraph, or the comment itself."""
     if comment.document_id is not None:
         anchor = f"#p-{comment.paragraph}" if comment.paragraph else f"#c-{comment.id}"
         at = {"at": comment.paragraph} if comment.paragraph else {}

@@ -6,15 +6,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from handbook.accounts.models import User
-from handbook.comments.mentions import _comment_url as comment_url  # the same links
+from handbook.comments.mentions import tell_about
 from handbook.comments.models import Comment
 from handbook.core import db
 from handbook.core.policy import Action, can
 from handbook.documents.models import Document
 from handbook.meetings.models import Meeting
 from handbook.notifications.models import Notification
-from handbook.notifications.operations import notify as store_notifications
-from handbook.notifications.operations import push_after_commit
 
 
 def notify(author: User, reply: Comment, answered: Comment, place: Meeting | Document) -> None:
@@ -39,15 +37,4 @@ def notify(author: User, reply: Comment, answered: Comment, place: Meeting | Doc
         for user in db.session.scalars(sa.select(User).where(User.id.in_(authors - mentioned)))
         if can(user, view, place)
     ]
-    if not told:
-        return
-    payload = {
-        "title": f"{author.full_name} trả lời góp ý của bạn",
-        "comment": reply.id,
-        "excerpt": reply.body[:140],
-        "url": comment_url(reply),
-    }
-    ids = store_notifications(
-        told, kind="comment.reply", payload=payload, dedupe_key=f"comment:{reply.id}:reply"
-    )
-    push_after_commit(ids, kind="comment.reply", payload=payload)
+    tell_about(reply, told, kind="comment.reply", title=f"{author.full_name} trả lời góp ý của bạn")

@@ -16,9 +16,7 @@ import base64
 import enum
 import ipaddress
 import logging
-import os
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
 from py_vapid import Vapid
 
+from handbook.core.instancefiles import read_or_create
 from handbook.notifications.messages import Message
 
 #: Longest endpoint accepted (FCM's are about 200 characters, Apple's and Mozilla's longer).
@@ -67,25 +66,13 @@ def vapid() -> Vapid:
 
 def _instance_key(path: Path) -> bytes:
     """Read the key kept in the instance folder, making it (owner-only) on first use."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return read_or_create(path, _new_private_pem)
+
+
+def _new_private_pem() -> bytes:
     fresh = Vapid()
     fresh.generate_keys()
-    # Write aside, then link into place: two processes making it at once agree on one key.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(fresh.private_pem())
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return path.read_bytes()
+    return bytes(fresh.private_pem())
 
 
 def public_key() -> str:

@@ -67,3 +67,35 @@ def axe_violations(page: Any) -> list[tuple[str, str, list[str]]]:
         " v.nodes.slice(0, 3).map(n => n.target.join(' '))]))"
     )
     return [(rule, impact, targets) for rule, impact, targets in found]
+
+
+def push_to(page: Any, origin: str, data: str) -> None:
+    """Hand a push message to the page's service worker as the browser's push service would
+    (DevTools' ``ServiceWorker.deliverPushMessage``: Chromium here reaches no push service)."""
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 15
+    while not registrations and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # lets Playwright deliver the DevTools events
+    assert registrations, "no service worker registration reported"
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": origin, "registrationId": registrations[0], "data": data},
+    )
+
+
+def tap_notification(page: Any, origin: str, tag: str) -> None:
+    """What a tap on the notification ``tag`` dispatches in the worker (headless Chromium has
+    no notification to tap, and no user gesture to give)."""
+    [worker] = [w for w in page.context.service_workers if w.url.startswith(origin)]
+    worker.evaluate(
+        "tag => self.registration.getNotifications({tag}).then(ns => {"
+        " self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0]}));"
+        " })",
+        tag,
+    )

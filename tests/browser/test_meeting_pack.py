@@ -17,7 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE_WIDTH, phone_page, sign_in
+from tests.browser.helpers import PHONE_WIDTH, phone_page, push_to, sign_in, tap_notification
 from tests.browser.helpers import poll as _poll
 from tests.helpers import demo_session
 from tests.live import run_live_server
@@ -214,17 +214,6 @@ def test_a_push_shows_its_notice_keeps_its_pack_and_a_tap_opens_its_page(
     assert _poll(page, "() => Boolean(navigator.serviceWorker.controller)"), "no service worker"
     page.goto(f"{live_server}/notifications")
 
-    cdp = context.new_cdp_session(page)
-    registrations: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    deadline = time.monotonic() + 15
-    while not registrations and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert registrations, "no registration reported"
     payload = {
         "title": "Lịch sinh hoạt mới",
         "body": "Sinh hoạt chi bộ thường kỳ",
@@ -233,10 +222,7 @@ def test_a_push_shows_its_notice_keeps_its_pack_and_a_tap_opens_its_page(
         "kind": "meeting.published",
         "pack": f"/meetings/{meeting}/pack",
     }
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_server, "registrationId": registrations[0], "data": json.dumps(payload)},
-    )
+    push_to(page, live_server, json.dumps(payload))
     shown = _poll(
         page,
         "() => navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns =>"
@@ -263,10 +249,7 @@ def test_a_push_shows_its_notice_keeps_its_pack_and_a_tap_opens_its_page(
         ), f"{path} not kept"
 
     # A payload that is not JSON: a plain notice all the same.
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_server, "registrationId": registrations[0], "data": "không phải JSON"},
-    )
+    push_to(page, live_server, "không phải JSON")
     assert _poll(
         page,
         "() => navigator.serviceWorker.ready.then(r => r.getNotifications())"
@@ -275,12 +258,7 @@ def test_a_push_shows_its_notice_keeps_its_pack_and_a_tap_opens_its_page(
 
     # A tap: Chromium cannot click a notification here; the worker's own handler gets the
     # event a tap would dispatch, for the notification it really showed.
-    [worker] = [w for w in context.service_workers if w.url.startswith(live_server)]
-    worker.evaluate(
-        "() => self.registration.getNotifications({tag: " + json.dumps(payload["tag"]) + "})"
-        ".then(ns => { self.dispatchEvent(new NotificationEvent('notificationclick',"
-        " {notification: ns[0]})); })"
-    )
+    tap_notification(page, live_server, payload["tag"])
     page.wait_for_url(f"{live_server}/meetings/{meeting}")
     expect(page.get_by_role("heading", level=1)).not_to_be_empty()
     assert _poll(

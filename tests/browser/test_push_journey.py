@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import poll as _poll
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import push_to, sign_in, tap_notification
 from tests.helpers import TEXT, demo_session
 from tests.live import run_live_server
 from tests.pushservice import PushService
@@ -155,18 +155,7 @@ def test_a_push_brings_the_meeting_and_it_works_with_the_network_gone(
     assert message["pack"] == f"/meetings/{meeting}/pack"
 
     # ... and passes it to the phone.
-    cdp = context.new_cdp_session(page)
-    registrations: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    _until(lambda: registrations or page.wait_for_timeout(100), "the worker's registration", 15)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": base, "registrationId": registrations[0], "data": json.dumps(message)},
-    )
+    push_to(page, base, json.dumps(message))
     shown = _poll(
         page,
         "() => navigator.serviceWorker.ready.then(r => r.getNotifications({tag: "
@@ -189,14 +178,7 @@ def test_a_push_brings_the_meeting_and_it_works_with_the_network_gone(
 
     stop_server()  # the network is gone from here on
 
-    [worker] = [w for w in context.service_workers if w.url.startswith(base)]
-    worker.evaluate(
-        "() => self.registration.getNotifications({tag: "
-        + json.dumps(message["tag"])
-        + "}).then(ns => {"
-        " self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0]}));"
-        " })"
-    )
+    tap_notification(page, base, message["tag"])
     page.wait_for_url(f"{base}/meetings/{meeting}")
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.locator("#kept-notice")).to_contain_text("Đang mất kết nối")

@@ -60,9 +60,13 @@ def _server_pid(base: str) -> int:
 
 
 @pytest.fixture
-def own_server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[Any]:
+def own_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """A server of this test's own, so that it can be frozen: ``(url, pid)``. Whatever the
-    test does, it is thawed before it is stopped."""
+    test does, it is thawed before it is stopped. A page never kept gives up on the network
+    after 8 s here (30 s by default): the same path, a shorter wait."""
+    monkeypatch.setenv("OFFLINE_NETWORK_GIVE_UP_S", "8")
     running = run_live_server(tmp_path_factory, artifacts_dir, name="weak-network-server")
     base = next(running)
     pid = _server_pid(base)
