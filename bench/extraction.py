@@ -1,14 +1,21 @@
-"""Text extraction speed: our extract (in process and sandboxed) beside poppler's pdftotext,
-and OCR seconds per scanned A4 page.
+"""Text extraction speed, the product beside its references in the same run.
 
-Run: .venv/bin/python bench/extraction.py [--pages 100] [--scans 3]
+Text PDFs: a 100-page Vietnamese PDF printed by Debian's headless Chromium (and the same
+pages made by reportlab), read by ``extract`` in process and by ``extract_sandboxed`` (child
+process with limits), beside poppler's ``pdftotext`` on the same file. Scans: OCR seconds per
+page of the repo's real scan (``handbook/demo``) and of generated A4 scans, beside bare
+``tesseract -l vie`` on the embedded image at its own resolution (as installed: OpenMP
+threads on every core; and with one thread, as the product runs it). Min and median of
+``--repeat`` rounds. Ratios are product / reference, of pages/s for text (higher is better)
+and of seconds per page for OCR (lower is better).
+
+Run: .venv/bin/python bench/extraction.py [--pages 100] [--scans 3] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -17,28 +24,77 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from docs_store.extract import extract, extract_sandboxed  # noqa: E402
 from tests.docs_store import makers  # noqa: E402  (the test suite's sample documents)
 
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (steadier than the wall clock
-    on a shared machine)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+DEMO_SCAN = ROOT / "handbook" / "demo" / "documents" / "thong-bao-hoc-tap-nghi-quyet.pdf"
+SANDBOX = {"timeout": 600.0, "ocr_page_timeout": 60.0}
 
 
-def _seconds(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Median wall-clock and CPU seconds of ``fn``."""
-    walls, cpus = [], []
+def _rounds(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Min and median wall-clock seconds of ``fn`` over ``repeat`` rounds."""
+    walls = []
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), _cpu()
+        start = time.perf_counter()
         fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(_cpu() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+        walls.append(time.perf_counter() - start)
+    return min(walls), statistics.median(walls)
+
+
+def _text_case(label: str, pdf: Path, repeat: int) -> None:
+    document = extract(pdf, "pdf", ocr=False)
+    pages, words = len(document.pages), len(document.text.split())
+    print(f"{label}: {pages} pages, {pdf.stat().st_size // 1024} KiB, {words} words")
+    rows = [
+        ("extract (in process)", lambda: extract(pdf, "pdf")),
+        ("extract_sandboxed (child process)", lambda: extract_sandboxed(pdf, "pdf", **SANDBOX)),
+        ("pdftotext (poppler, reference)", lambda: _tool(["pdftotext", str(pdf), "-"])),
+    ]
+    rates = {}
+    for name, fn in rows:
+        best, median = _rounds(fn, repeat)
+        rates[name] = (pages / best, pages / median)
+        print(f"  {name:36s} {pages / median:7.1f} pages/s median, {pages / best:7.1f} best")
+    reference = rates["pdftotext (poppler, reference)"][1]
+    for name in list(rates)[:2]:
+        print(f"  ratio {name.split()[0]} / pdftotext (median): {rates[name][1] / reference:.2f}")
+
+
+def _ocr_case(label: str, pdf: Path, pages: int, repeat: int, tmp: Path) -> None:
+    images = tmp / f"{pdf.stem}-img"
+    images.mkdir()
+    _tool(["pdfimages", "-j", str(pdf), str(images / "p")])
+    embedded = sorted(images.iterdir())
+    listing = _tool(["pdfimages", "-list", str(pdf)]).decode().splitlines()[2:]
+    dpi = listing[0].split()[12]
+    print(f"{label}: {pages} page(s), embedded images at {dpi} dpi")
+
+    def bare(threads: str | None = None) -> None:
+        env = {**os.environ, "OMP_THREAD_LIMIT": threads} if threads else None
+        for image in embedded:
+            _tool(["tesseract", str(image), "stdout", "-l", "vie", "--dpi", dpi], env)
+
+    rows = [
+        ("extract (in process)", lambda: extract(pdf, "pdf")),
+        ("extract_sandboxed (child process)", lambda: extract_sandboxed(pdf, "pdf", **SANDBOX)),
+        ("tesseract -l vie on the image (reference)", bare),
+        ("  the same, one OpenMP thread", lambda: bare("1")),
+    ]
+    per_page = {}
+    for name, fn in rows:
+        best, median = _rounds(fn, repeat)
+        per_page[name] = median / pages
+        print(f"  {name:42s} {median / pages:6.2f} s/page median, {best / pages:6.2f} best")
+    reference = per_page["tesseract -l vie on the image (reference)"]
+    for name in list(per_page)[:2]:
+        print(f"  ratio {name.split()[0]} / tesseract (median): {per_page[name] / reference:.2f}")
+
+
+def _tool(argv: list[str], env: dict[str, str] | None = None) -> bytes:
+    return subprocess.run(argv, capture_output=True, check=True, env=env).stdout  # noqa: S603
 
 
 def main() -> None:
@@ -47,47 +103,18 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        pdf = makers.text_pdf(Path(tmp) / "text.pdf", pages=args.pages, fill=2)
-        document = extract(pdf, "pdf", ocr=False)
-        words = len(document.text.split())
-        assert len(document.pages) == args.pages
-        print(
-            f"{args.pages}-page Vietnamese text PDF, {pdf.stat().st_size // 1024} KiB, "
-            f"{words} words (median of {args.repeat} runs)"
-        )
-        rows = [
-            ("extract (pypdf, in process, no OCR)", lambda: extract(pdf, "pdf", ocr=False)),
-            (
-                "extract_sandboxed (child process, no OCR)",
-                lambda: extract_sandboxed(pdf, "pdf", ocr=False),
-            ),
-            (
-                "pdftotext (poppler, for comparison)",
-                lambda: subprocess.run(
-                    ["pdftotext", str(pdf), "-"], capture_output=True, check=True
-                ),
-            ),
-        ]
-        for label, fn in rows:
-            wall, cpu = _seconds(fn, args.repeat)
-            print(
-                f"  {label:42s} {wall:5.2f} s {args.pages / wall:7.1f} pages/s"
-                f"   (CPU {cpu:5.2f} s, {args.pages / cpu:7.1f} pages/CPU-s)"
-            )
-
-        scans = makers.scanned_a4_pdf(Path(tmp) / "scans.pdf", pages=args.scans)
-        for label, run in [
-            ("extract", lambda: extract(scans, "pdf")),
-            ("extract_sandboxed", lambda: extract_sandboxed(scans, "pdf")),
-        ]:
-            wall, cpu = _seconds(run, 1)
-            print(
-                f"OCR, {args.scans} scanned A4 pages at 200 dpi ({label}): "
-                f"{wall / args.scans:.2f} s/page (CPU {cpu / args.scans:.2f} s/page)"
-            )
-        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"min/median of {args.repeat} rounds")
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        chromium = makers.chromium_pdf(tmp / "chromium.pdf", pages=args.pages, fill=2)
+        _text_case("Chromium PDF (Skia)", chromium, args.repeat)
+        reportlab = makers.text_pdf(tmp / "reportlab.pdf", pages=args.pages, fill=2)
+        _text_case("reportlab PDF", reportlab, args.repeat)
+        _ocr_case("Real scan (handbook/demo, JPEG)", DEMO_SCAN, 1, args.repeat, tmp)
+        a4 = makers.scanned_a4_pdf(tmp / "a4.pdf", pages=args.scans)
+        _ocr_case("Generated A4 scans (12 pt text)", a4, args.scans, args.repeat, tmp)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import math
 import os
 import resource
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -37,8 +38,11 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
+    lock = threading.Lock()  # OCR threads report the pages they start
+
     def emit(message: dict[str, Any]) -> None:
-        _write(proto, message)
+        with lock:
+            _write(proto, message)
 
     start = time.monotonic()
     timeout = float(request["timeout"])

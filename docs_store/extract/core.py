@@ -151,9 +151,12 @@ def _classify(error: BaseException) -> str:
 def _check_legacy(document: ExtractedDocument) -> None:
     """Refuse TCVN3/VNI/VIQR text, judged on the whole text and on each long page."""
     typed = [page for page in document.pages if not page.ocr]
-    encoding = legacy.detect("\n".join(page.text for page in typed))
+    # Only pages with a Latin-1 symbol or a VIQR mark can look legacy, alone or together
+    # (a mark never spans the newline between pages): plain Unicode skips the counting.
+    suspects = [page for page in typed if legacy.may_be_legacy(page.text)]
+    encoding = legacy.detect("\n".join(page.text for page in typed)) if suspects else None
     if encoding is None:
-        for page in typed:
+        for page in suspects:
             verdict = legacy.analyse(page.text)
             if verdict.words >= LEGACY_PAGE_MIN_WORDS and verdict.encoding:
                 encoding = verdict.encoding

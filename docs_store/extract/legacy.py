@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LegacyVerdict", "analyse", "detect", "looks_legacy", "message"]
+__all__ = ["LegacyVerdict", "analyse", "detect", "looks_legacy", "message", "may_be_legacy"]
 
 # Latin-1 letters that are part of the Vietnamese alphabet (à á â ã è é ê ì í ò ó ô õ ù ú ý).
 _VN_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
@@ -102,6 +102,12 @@ def analyse(text: str) -> LegacyVerdict:
         in_vni = sum(c in _VNI_HINTS for c in markers)
         encoding = "VNI" if in_vni > sum(c in _TCVN3_HINTS for c in markers) else "TCVN3"
     return LegacyVerdict(words, suspicious, vietnamese, encoding, letters, len(markers))
+
+
+def may_be_legacy(text: str) -> bool:
+    """A quick test: False means ``analyse`` would find no encoding (no Latin-1 symbol, no
+    VIQR mark anywhere), so ordinary Unicode text skips the word-by-word count."""
+    return not _FOREIGN.isdisjoint(text) or _VIQR.search(text) is not None
 
 
 def detect(text: str) -> str | None:

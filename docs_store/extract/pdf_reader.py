@@ -1,10 +1,14 @@
-"""PDF pages to text with pypdf, one page at a time; pages without a text layer go to OCR."""
+"""PDF pages to text: poppler's pdftotext for text layers (pypdf when poppler is missing or
+fails), OCR for pages without one, several scanned pages at a time.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from pypdf import PageObject, PasswordType, PdfReader
@@ -14,13 +18,39 @@ from ..errors import ExtractionError, too_many_pages
 from . import ocr as ocr_tools
 from .layout import blocks_from_lines
 from .model import Page
+from .poppler_text import page_texts
 
 logger = logging.getLogger(__name__)
 
 #: A page whose text layer has fewer visible characters than this may be a scan.
 MIN_TEXT_CHARS = 20
+#: Pages given to one pdftotext call: progress is reported between calls.
+CHUNK_PAGES = 50
 
 Progress = Callable[[int, int], None]
+
+
+class _Clock:
+    """The OCR deadline, pushed back by ``allowance`` seconds as each scanned page's OCR
+    starts, from whichever thread starts it (``on_ocr_page`` is told under a lock)."""
+
+    def __init__(
+        self, deadline: float | None, allowance: float, on_ocr_page: Callable[[], None] | None
+    ) -> None:
+        self.deadline, self.allowance, self.on_ocr_page = deadline, allowance, on_ocr_page
+        self._lock = threading.Lock()
+
+    def start_page(self) -> None:
+        """Grant a page its allowance as its OCR starts."""
+        with self._lock:
+            if self.deadline is not None:
+                self.deadline += self.allowance
+            if self.on_ocr_page is not None:
+                self.on_ocr_page()
+
+    def left(self) -> float | None:
+        with self._lock:
+            return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 def read_pdf(
@@ -36,12 +66,11 @@ def read_pdf(
     """Pages of ``path`` and Vietnamese warnings (pages left unread, OCR unavailable).
 
     Each scanned page adds ``ocr_allowance`` seconds to ``deadline`` as its OCR starts (told to
-    ``on_ocr_page``): a long scanned document gets the time its OCR needs, while parsing alone
-    stays within the first deadline."""
+    ``on_ocr_page``, from an OCR thread): a long scanned document gets the time its OCR needs,
+    while parsing alone stays within the first deadline. Scanned pages are read in parallel,
+    up to one per core; ``progress`` still counts pages in order."""
     reader = _open(path)
     total = _page_count(reader, max_pages)
-    pages: list[Page] = []
-    warnings: list[str] = []
     ocr_ok = ocr
     if ocr:
         try:
@@ -49,31 +78,68 @@ def read_pdf(
         except ocr_tools.OcrUnavailable:
             logger.error("OCR tools missing: scanned pages will stay empty")
             ocr_ok = False
+    clock = _Clock(deadline, ocr_allowance, on_ocr_page)
+    pending: list[tuple[int, str, Future[str | None] | None]] = []
+    pages: list[Page] = []
+    warnings: list[str] = []
     unread: list[int] = []
-    for index in range(total):
-        number = index + 1
-        page = reader.pages[index]
-        text = page.extract_text() or ""
-        from_ocr = False
-        if _visible_chars(text) < MIN_TEXT_CHARS and _has_images(page):
-            if ocr_ok:
-                if deadline is not None:
-                    deadline += ocr_allowance
-                if on_ocr_page is not None:
-                    on_ocr_page()
-                scanned = _ocr(path, number, page, deadline, warnings)
-                if _visible_chars(scanned) > _visible_chars(text):
+
+    def settle(wait: bool) -> None:
+        """Turn finished pages at the head of ``pending`` into Pages, in order."""
+        while pending and (wait or pending[0][2] is None or pending[0][2].done()):
+            number, text, scan = pending.pop(0)
+            from_ocr = False
+            if scan is not None:
+                scanned = scan.result()
+                if scanned is None:
+                    warnings.append(f"Không nhận dạng được chữ trên trang {number}.")
+                elif _visible_chars(scanned) > _visible_chars(text):
                     text, from_ocr = scanned, True
-            elif not text.strip():
-                unread.append(number)
-        pages.append(Page(number, blocks_from_lines(text.splitlines()), ocr=from_ocr))
-        if progress is not None:
-            progress(number, total)
+            pages.append(Page(number, blocks_from_lines(text.splitlines()), ocr=from_ocr))
+            if progress is not None:
+                progress(number, total)
+
+    with ThreadPoolExecutor(ocr_tools.workers(), thread_name_prefix="ocr") as pool:
+        try:
+            for first in range(1, total + 1, CHUNK_PAGES):
+                last = min(total, first + CHUNK_PAGES - 1)
+                for number, text in enumerate(_texts(path, reader, first, last, clock), first):
+                    page = reader.pages[number - 1]
+                    scan: Future[str | None] | None = None
+                    if _visible_chars(text) < MIN_TEXT_CHARS:
+                        text = _pypdf_text(page, text)  # poppler may have missed a font's map
+                    if _visible_chars(text) < MIN_TEXT_CHARS and _has_images(page):
+                        if ocr_ok:
+                            size = _size(page)
+                            scan = pool.submit(_ocr, path, number, size, clock)
+                        elif not text.strip():
+                            unread.append(number)
+                    pending.append((number, text, scan))
+                settle(wait=False)
+            settle(wait=True)
+        finally:
+            for _, _, scan in pending:
+                if scan is not None:
+                    scan.cancel()
     if unread:
         warnings.append(
             f"Có {len(unread)} trang là ảnh quét chưa được nhận dạng chữ (trang {_ranges(unread)})."
         )
     return pages, warnings
+
+
+def _texts(path: Path, reader: PdfReader, first: int, last: int, clock: _Clock) -> list[str]:
+    """Text layers of pages ``first``..``last``: pdftotext's, or pypdf's when it fails."""
+    texts = page_texts(path, first, last, time_budget=clock.left())
+    if texts is None:
+        texts = [reader.pages[index].extract_text() or "" for index in range(first - 1, last)]
+    return texts
+
+
+def _pypdf_text(page: PageObject, text: str) -> str:
+    """pypdf's text of a page where poppler found (almost) none, when it finds more."""
+    other = page.extract_text() or ""
+    return other if _visible_chars(other) > _visible_chars(text) else text
 
 
 def _open(path: Path) -> PdfReader:
@@ -109,7 +175,7 @@ def _page_count(reader: PdfReader, max_pages: int) -> int:
 
 
 def _visible_chars(text: str) -> int:
-    return sum(1 for c in text if not c.isspace())
+    return len("".join(text.split()))  # str.split() splits on exactly what isspace() calls space
 
 
 def _has_images(page: PageObject) -> bool:
@@ -128,21 +194,29 @@ def _has_images(page: PageObject) -> bool:
         return False
 
 
-def _ocr(
-    path: Path, number: int, page: PageObject, deadline: float | None, warnings: list[str]
-) -> str:
-    budget = None if deadline is None else deadline - time.monotonic()
+def _size(page: PageObject) -> tuple[float, float] | None:
+    """The page's width and height in points as shown (turned by /Rotate), or None for a
+    broken /MediaBox."""
     try:
         box = page.mediabox
-        dpi = ocr_tools.dpi_for(float(box.width), float(box.height))
-    except Exception:  # noqa: BLE001 - a broken /MediaBox: let pdftoppm use its default size
-        dpi = ocr_tools.DPI
+        width, height = float(box.width), float(box.height)
+        return (height, width) if page.rotation % 180 else (width, height)
+    except Exception:  # noqa: BLE001 - let pdftoppm use its default size
+        return None
+
+
+def _ocr(path: Path, number: int, size: tuple[float, float] | None, clock: _Clock) -> str | None:
+    """OCR text of one page, run in a pool thread; None when the tools cannot read it."""
+    clock.start_page()
+    dpi, scan = ocr_tools.DPI, None
+    if size is not None:
+        scan = ocr_tools.find_scan(path, number, *size)
+        dpi = ocr_tools.dpi_for(*size, dpi=scan.dpi if scan else dpi)
     try:
-        return ocr_tools.ocr_pdf_page(path, number, dpi=dpi, time_budget=budget)
+        return ocr_tools.ocr_pdf_page(path, number, dpi=dpi, time_budget=clock.left(), scan=scan)
     except ocr_tools.OcrFailed as e:
         logger.warning("OCR failed on page %s of %s: %s", number, path, e)
-        warnings.append(f"Không nhận dạng được chữ trên trang {number}.")
-        return ""
+        return None
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -5,7 +5,7 @@ can only kill itself. The child is a fresh interpreter (``python -m
 docs_store.extract._child``), never a fork: the parent may be a gevent-patched server whose
 forked copy would inherit its hub and sockets. The child reports progress and then its result
 as JSON lines on its stdout; the parent waits on that pipe with ``select`` (cooperative under
-gevent) and kills the child's whole process group (tesseract and pdftoppm included) when the
+gevent) and kills the child's whole process group (its poppler tools and tesseract too) when the
 time is up.
 """
 
@@ -79,6 +79,9 @@ def extract_sandboxed(
         # DATABASE_URL ...) stay out of reach of a parser exploit.
         env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
         env["TMPDIR"] = workdir
+        # Each OCR thread would otherwise reserve a 64 MB malloc arena of address space, and
+        # the child's limit is on address space: 16 threads broke a 512 MB child.
+        env["MALLOC_ARENA_MAX"] = "2"
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
         )

@@ -174,3 +174,55 @@ def docx_with_hidden_runs(path: Path) -> Path:
     sect.addprevious(ins)
     document.save(str(path))
     return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium_pdf(path: Path, pages: int = 3, fill: int = 2) -> Path:
+    """The same pages as ``text_pdf``, printed by Debian's headless Chromium (Skia/PDF), as a
+    browser or an office suite's "print to PDF" makes them: one page per <section>."""
+    import html
+    import subprocess
+    import tempfile
+
+    def p(text: str) -> str:
+        return f"<p>{html.escape(text)}</p>"
+
+    sections = []
+    for number in range(1, pages + 1):
+        body = [f"<h1>{TITLE}</h1>", f"<h2>{SECTION}</h2>", p(BODY)]
+        body += [
+            f"<h2>Điều {number}. Tổ chức thực hiện</h2>",
+            p(SECOND),
+            p(f"Trang {number}: {BODY}"),
+        ]
+        body += [p(f"{BODY} {SECOND}") for _ in range(fill - 1) for _ in range(3)]
+        sections.append("<section>" + "".join(body) + "</section>")
+    style = (
+        "body{font-family:'DejaVu Sans';font-size:11pt;line-height:1.4}h1{font-size:14pt}"
+        "h2{font-size:12pt}section{break-after:page}@page{size:A4;margin:2cm}"
+    )
+    document = (
+        f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Nghị quyết</title>'
+        f"<style>{style}</style><body>{''.join(sections)}</body></html>"
+    )
+    with tempfile.TemporaryDirectory(prefix="chromium-pdf-") as tmp:
+        source = Path(tmp) / "doc.html"
+        source.write_text(document, encoding="utf-8")
+        subprocess.run(  # noqa: S603 - Debian's chromium, fixed arguments
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",  # as root in a container; it only reads our own HTML
+                "--disable-gpu",
+                f"--user-data-dir={tmp}/profile",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={path}",
+                source.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    return path

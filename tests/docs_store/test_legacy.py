@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from docs_store.extract import ExtractionError, extract
-from docs_store.extract.legacy import MIN_SUSPICIOUS, analyse, detect, looks_legacy, message
+from docs_store.extract.legacy import (
+    MIN_SUSPICIOUS,
+    analyse,
+    detect,
+    looks_legacy,
+    may_be_legacy,
+    message,
+)
 
 from . import makers
 from .mojibake import tcvn3, vni
@@ -128,3 +135,25 @@ def test_docs_store_does_not_import_tts() -> None:
     code = f"import sys, {modules}; print(any(m.split('.')[0] == 'tts' for m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == b"False"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        tcvn3(REAL),
+        vni(REAL),
+        VIQR,
+        tcvn3("Chi bộ tổ chức"),
+        "Chi bé th«n Mét tæ chøc sinh ho¹t.",
+        REAL,  # "25°C" and "Müller": not legacy, but worth the count
+    ],
+)
+def test_the_quick_test_never_skips_what_the_count_would_catch(text: str) -> None:
+    """``extract`` skips the count for pages the quick test clears."""
+    assert may_be_legacy(text)
+    assert may_be_legacy(f"{makers.BODY}\n{text}")
+
+
+def test_plain_unicode_is_cleared_quickly() -> None:
+    assert not may_be_legacy(f"{makers.TITLE}\n{makers.BODY}\n{makers.SECOND}")
+    assert detect(f"{makers.TITLE}\n{makers.BODY}") is None

@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 
 from docs_store.extract import ExtractionError, extract, extract_sandboxed
+from docs_store.extract.ocr import MAX_WORKERS
 
 from . import hostile, makers
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Small limits keep hostile inputs cheap; every test must end well within its timeout.
 LIMITS = {"timeout": 20.0, "memory_mb": 256}
+#: Enough small scans (~0.1 s of OCR each) for seconds of OCR with every core reading.
+SCAN_PAGES = 40 * max(2, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
 BOMB_CODES = {"too_complex", "memory", "timeout", "corrupt"}
 
 
@@ -117,7 +120,7 @@ def _ocr_processes(marker: str) -> list[str]:
 
 def test_timeout_kills_the_tools_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stopped in the middle of OCR: no pdftoppm or tesseract left running, no temp files."""
-    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=16)  # seconds of OCR in all
+    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=SCAN_PAGES)
     private = tmp_path / "tmp"
     private.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private))
@@ -133,10 +136,10 @@ def test_timeout_kills_the_tools_too(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_each_scanned_page_adds_its_allowance_to_the_time(tmp_path: Path) -> None:
     """The scan that times out above is read whole once each scanned page brings time of its
     own: a long scanned document is not refused for being long."""
-    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=16)
+    scans = makers.scanned_pdf(tmp_path / "scans.pdf", pages=SCAN_PAGES)
     assert sandboxed_error(scans, timeout=2).code == "timeout"  # without it, too long
     document = extract_sandboxed(scans, "pdf", timeout=2, ocr_page_timeout=30)
-    assert len(document.pages) == 16
+    assert len(document.pages) == SCAN_PAGES
     assert all(page.ocr and page.blocks for page in document.pages)
 
 
