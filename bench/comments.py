@@ -62,8 +62,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.embedded import signed_in  # noqa: E402
+
 DOCUMENT_TITLE = "Dự thảo Nghị quyết tháng 12"
-PASSWORD = "demo@2026"  # noqa: S105 - the published demo credential
 POSTER = "0912000002"
 READERS = ["0912000003", "0912000004", "0912000001", "0912000002"]
 USER_AGENT = "bench-comments/1.0 (python-socketio AsyncClient)"
@@ -798,21 +801,7 @@ def _pg_schema() -> Iterator[str | None]:
 
 
 def _sign_in(base: str, login: str) -> Any:
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    form = session.get(f"{base}/login", timeout=30).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
-    assert token, "no CSRF token on the sign-in form"
-    response = session.post(
-        f"{base}/login",
-        data={"login": login, "password": PASSWORD, "csrf_token": token.group(1)},
-        timeout=60,
-    )
-    if response.url.endswith("/login"):
-        raise RuntimeError(f"sign-in refused for {login}")
-    return session
+    return signed_in(base, login, user_agent=USER_AGENT)
 
 
 def _find_document(session: Any, base: str, limit_s: float = 120) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,7 +15,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
+#: The demo data's password (handbook.demo.DEMO_PASSWORD, without importing the app here).
+DEMO_PASSWORD = "demo@2026"  # noqa: S105 - published with the demo
 
 
 def free_port() -> int:
@@ -75,3 +80,21 @@ def demo_server(**settings: str) -> Iterator[Server]:
             server.send_signal(signal.SIGCONT)  # a bench may have left it frozen
             server.terminate()
             server.wait(timeout=30)
+
+
+def signed_in(base: str, login: str, *, user_agent: str | None = None) -> requests.Session:
+    """A requests session signed in as ``login`` (the demo's password) through the form."""
+    session = requests.Session()
+    if user_agent:
+        session.headers["User-Agent"] = user_agent
+    form = session.get(f"{base}/login", timeout=60).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token, "no CSRF token on the sign-in form"
+    answer = session.post(
+        f"{base}/login",
+        data={"login": login, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+        timeout=60,
+    )
+    if answer.url.endswith("/login"):
+        raise RuntimeError(f"sign-in refused for {login}")
+    return session

@@ -2,6 +2,9 @@
 slowdown) on the home, meeting and document pages, signed in as a member: Performance,
 Accessibility and Best Practices scores, and every audit that cost points.
 
+The reference, in the same run: a bare HTML page served by Python's http.server, measured the
+same way (its paints are the floor Lighthouse's simulated phone and network impose).
+
 Lighthouse comes from the npm registry, pinned in bench/package.json (12.2.3: the Node.js 20
 installed here), installed by this command with `npm ci`; it drives Debian's chromium.
 
@@ -21,11 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.embedded import demo_server  # noqa: E402
-from bench.reach import _pages, _signed_in  # noqa: E402
+from bench.reach import _pages, _signed_in, hello_server  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices")
+TIMINGS = {
+    "first-contentful-paint": "FCP",
+    "largest-contentful-paint": "LCP",
+    "total-blocking-time": "TBT",
+}
 
 
 def _install() -> None:
@@ -58,7 +66,11 @@ def main() -> None:
     parser.add_argument("--pages", default="home,meeting,document")
     args = parser.parse_args()
     _install()
-    with demo_server() as base, tempfile.TemporaryDirectory() as tmp:
+    with (
+        demo_server() as base,
+        hello_server() as hello,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         session = _signed_in(base)
         pages = _pages(session, base)
         cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
@@ -66,7 +78,7 @@ def main() -> None:
         for name in args.pages.split(","):
             report = _run(base + pages[name], cookie, Path(tmp) / f"{name}.json")
             scores = [round(100 * report["categories"][c]["score"]) for c in CATEGORIES]
-            print(f"{name:<10}" + "".join(f"{s:>17}" for s in scores))
+            print(f"{name:<10}" + "".join(f"{s:>17}" for s in scores) + "  " + _timings(report))
             for category in CATEGORIES:
                 for ref in report["categories"][category]["auditRefs"]:
                     audit = report["audits"][ref["id"]]
@@ -74,6 +86,14 @@ def main() -> None:
                     if ref["weight"] and score is not None and score < 1:
                         shown = audit.get("displayValue", "")
                         print(f"    {category}: {ref['id']} {score:.2f} {shown}")
+        reference = _run(hello, "", Path(tmp) / "hello.json")
+        print(f"{'reference':<10}{'(a bare page)':>51}  {_timings(reference)}")
+
+
+def _timings(report: dict) -> str:
+    return ", ".join(
+        f"{label} {report['audits'][key]['displayValue']}" for key, label in TIMINGS.items()
+    )
 
 
 if __name__ == "__main__":

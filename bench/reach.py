@@ -32,10 +32,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.embedded import Server, demo_server, free_port  # noqa: E402
+from bench.embedded import Server, demo_server, free_port, signed_in  # noqa: E402
 
 MEMBER = "0912000003"
-PASSWORD = "demo@2026"  # noqa: S105 - the demo data's published password
 REGULAR_3G = {
     "offline": False,
     "latency": 300,
@@ -145,17 +144,7 @@ def hello_server() -> Iterator[str]:
 
 
 def _signed_in(base: str, login: str = MEMBER) -> requests.Session:
-    session = requests.Session()
-    form = session.get(f"{base}/login", timeout=60).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
-    assert token, "no CSRF token on the sign-in form"
-    answer = session.post(
-        f"{base}/login",
-        data={"login": login, "password": PASSWORD, "csrf_token": token.group(1)},
-        timeout=60,
-    )
-    assert not answer.url.endswith("/login"), "sign-in refused"
-    return session
+    return signed_in(base, login)
 
 
 def _pages(session: requests.Session, base: str) -> dict[str, str]:

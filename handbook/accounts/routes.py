@@ -33,11 +33,11 @@ _ALLOWED_BEFORE_CHANGE = {"accounts.password", "accounts.logout", "static"}
 
 @bp.before_app_request
 def _force_password_change() -> Response | None:
-    if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in _ALLOWED_BEFORE_CHANGE
-    ):
+    # The endpoint first: a static file never loads the user (a query, and the session read,
+    # which would make the file's answer vary by cookie).
+    if request.endpoint in _ALLOWED_BEFORE_CHANGE:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("accounts.password"))
     return None
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
 from flask import Flask, Request, abort, current_app, flash, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -30,10 +31,20 @@ REMEMBER_COOKIE = "remember_device"
 
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is ``Secure`` whenever the request came over HTTPS (through the
-    proxy's ``X-Forwarded-Proto`` when ``PROXY_COUNT`` is set), not only when configured."""
+    proxy's ``X-Forwarded-Proto`` when ``PROXY_COUNT`` is set), not only when configured.
+
+    A static file does not depend on who asks: its answer neither varies by cookie nor carries
+    one. Flask adds ``Vary: Cookie`` to any answer whose request touched the session
+    (Flask-Login's after-request hook does, on every request) and sends a refreshed permanent
+    session again: a phone's cache would miss at every re-signed cookie, and each file would
+    cost 3G a cookie header."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def save_session(self, app: Flask, session: SessionMixin, response: flask.Response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:

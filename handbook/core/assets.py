@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import brotli  # type: ignore[import-untyped]  # no stubs; one function used
-from flask import Flask, Response, current_app, request, send_file, session
+from flask import Flask, Response, current_app, send_file
+
+from handbook.core import compression
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 #: The current file under a name that is not its hash: the browser asks again each time.
 REVALIDATE = "no-cache"
 
-#: Encodings in the order of preference, with the suffix of their copy in the cache.
+#: Each encoding (``compression.ENCODINGS``, in its order) with the suffix of its copy.
 _ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 #: Text formats (and SVG) shrink; PNG, ICO, MP3 and fonts are compressed already.
 _COMPRESSIBLE = (
@@ -109,9 +111,6 @@ def init_app(app: Flask) -> None:
     # The rule Flask made for the static folder stays (``/static/<path:filename>``); only its
     # view changes, so url_for, blueprints and the security headers' endpoint check still agree.
     app.view_functions["static"] = serve
-    # Registered before the domains' handlers, so it runs after them (Flask runs them last
-    # registered first): after Flask-Login has read the session.
-    app.after_request(_same_for_everyone)
 
 
 def build(folder: Path, cache: Path) -> Assets:
@@ -200,15 +199,6 @@ def serve(filename: str) -> Response:
     return current_app.send_static_file(filename)
 
 
-def _same_for_everyone(response: Response) -> Response:
-    """A static file does not depend on who asks. Flask adds ``Vary: Cookie`` to any answer
-    whose request read the session (loading the signed-in user does, on every request), and a
-    phone's cache then misses each time the session cookie is signed anew: say it was not read."""
-    if request.endpoint == "static":
-        session.accessed = False
-    return response
-
-
 def _unhashed(filename: str) -> str:
     """``css/app.0123456789.css`` → ``css/app.css`` (an older or newer build's name)."""
     match = _HASHED.match(filename)
@@ -216,7 +206,7 @@ def _unhashed(filename: str) -> str:
 
 
 def _send(asset: Asset, cache_control: str) -> Response:
-    encoding = _chosen(asset)
+    encoding = compression.preferred(asset.copies) or "identity"
     response = send_file(
         asset.copies[encoding],
         mimetype=asset.mimetype,
@@ -233,12 +223,3 @@ def _send(asset: Asset, cache_control: str) -> Response:
     if len(asset.copies) > 1:
         response.vary.add("Accept-Encoding")
     return response
-
-
-def _chosen(asset: Asset) -> str:
-    """br, then gzip, then the file as it is: the first the request accepts and we have."""
-    accepted = request.accept_encodings
-    for encoding, _ending in _ENCODINGS:
-        if encoding in asset.copies and accepted.quality(encoding) > 0:
-            return encoding
-    return "identity"

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterable
 
 import brotli  # type: ignore[import-untyped]  # no stubs; one function used
 from flask import Flask, Response, request
 
 _COMPRESSIBLE = ("text/html", "application/json", "text/css", "text/javascript", "text/calendar")
 _MIN_SIZE = 1024
+#: Encodings in the order of preference (brotli is a tenth smaller than gzip on our pages).
+ENCODINGS = ("br", "gzip")
 
 
 def init_app(app: Flask) -> None:
@@ -33,7 +36,7 @@ def _compress(response: Response) -> Response:
     ):
         return response
     data = response.get_data()
-    encoding = _chosen() if len(data) >= _MIN_SIZE else None
+    encoding = preferred() if len(data) >= _MIN_SIZE else None
     tagged = response.status_code == 200 and request.method in ("GET", "HEAD")
     if tagged and "ETag" not in response.headers:
         tag = hashlib.sha256(data).hexdigest()[:32] + (f"-{encoding}" if encoding else "")
@@ -57,9 +60,7 @@ def _compress(response: Response) -> Response:
     return response
 
 
-def _chosen() -> str | None:
+def preferred(offered: Iterable[str] = ENCODINGS) -> str | None:
+    """The first of ``ENCODINGS`` that is offered and the request accepts (None: as it is)."""
     accepted = request.accept_encodings
-    for encoding in ("br", "gzip"):
-        if accepted.quality(encoding) > 0:
-            return encoding
-    return None
+    return next((e for e in ENCODINGS if e in offered and accepted.quality(e) > 0), None)

@@ -9,7 +9,7 @@ younger than ``REUSE`` and still signs the session's present secret; tokens are 
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Response, current_app, g, request, session
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 REUSE = 3600
@@ -29,6 +29,8 @@ def _signer() -> URLSafeTimedSerializer:
 
 
 def _reuse() -> None:
+    if request.endpoint == "static":
+        return  # no form there; and reading the session would make the file vary by cookie
     signed, secret = session.get(_KEPT), session.get("csrf_token")
     if not signed or not secret:
         return

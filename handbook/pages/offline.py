@@ -4,6 +4,7 @@ the worker keeps so the whole meeting reads and plays offline). See static/js/sw
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import re
@@ -34,21 +35,6 @@ NOT_PRECACHED = frozenset({"js/sw.js", "js/install.js", "js/push.js", "js/pack.j
 #: The notification's picture (made for the installable app); computed, never precached.
 ICON = "icons/icon-192.png"
 
-_digests: dict[tuple[str, int, int], str] = {}
-
-
-def _digest(path: Path) -> str:
-    """The file's sha256, remembered while its size and time stay the same."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return ""
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _digests:
-        _digests[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _digests[key]
-
-
 _BLOCK_COMMENT = re.compile(r"^\s*/\*.*?\*/[ \t]*\n", re.DOTALL | re.MULTILINE)
 _LINE_COMMENT = re.compile(r"^[ \t]*//[^\n]*\n", re.MULTILINE)
 
@@ -63,35 +49,48 @@ def _without_comments(source: str) -> str:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The worker with this deployment's static URLs and settings written in. Its VERSION comes
-    from those URLs (content-hashed) and the files' bytes, so a new deploy starts a new static
-    cache and the old one is dropped."""
-    static = Path(current_app.static_folder or "")
-    files = [
-        path.relative_to(static).as_posix()
+    from those URLs, which name each file's content (core/assets.py), so a new deploy starts a
+    new static cache and the old one is dropped. Written once per app and set of files: every
+    navigation of every phone asks for it."""
+    urls = [url_for("offline.offline")] + [url_for("static", filename=f) for f in _precached()]
+    written = current_app.extensions.setdefault("handbook.worker", {})
+    key = tuple(urls)
+    if key not in written:
+        written[key] = _worker(urls)
+    text = written[key]
+    response = Response(text, mimetype="text/javascript")
+    # Browsers check for a new worker at every visit anyway; never let a cache pin an old one.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _precached() -> list[str]:
+    """Every stylesheet and script the worker keeps at install, from the table of static
+    files made at start."""
+    names = current_app.extensions["handbook.assets"].by_name
+    return [
+        name
         for pattern in PRECACHED
-        for path in sorted(static.glob(pattern))
-        if path.relative_to(static).as_posix() not in NOT_PRECACHED
+        for name in sorted(fnmatch.filter(names, pattern))
+        if name not in NOT_PRECACHED
     ]
-    urls = [url_for("offline.offline")] + [url_for("static", filename=f) for f in files]
-    version = hashlib.sha256(
-        "\n".join(urls + [_digest(static / f) for f in files]).encode()
-    ).hexdigest()[:16]
+
+
+def _worker(urls: list[str]) -> str:
     config = current_app.config
     values = {
-        "__VERSION__": json.dumps(version),
+        "__VERSION__": json.dumps(hashlib.sha256("\n".join(urls).encode()).hexdigest()[:16]),
         "__PRECACHE__": json.dumps(urls),
         "__DEADLINE_MS__": str(int(config["OFFLINE_NETWORK_DEADLINE_S"] * 1000)),
         "__GIVE_UP_MS__": str(int(config["OFFLINE_NETWORK_GIVE_UP_S"] * 1000)),
         "__AUDIO_BUDGET__": str(int(config["OFFLINE_AUDIO_BUDGET_MB"] * 1024 * 1024)),
         "__ICON__": json.dumps(url_for("static", filename=ICON)),
     }
+    static = Path(current_app.static_folder or "")
     text = _without_comments((static / "js" / "sw.js").read_text(encoding="utf-8"))
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
-    response = Response(text, mimetype="text/javascript")
-    # Browsers check for a new worker at every visit anyway; never let a cache pin an old one.
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return text
 
 
 @bp.get("/offline")

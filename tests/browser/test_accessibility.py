@@ -28,28 +28,41 @@ def _check(page: Any, url: str, artifacts_dir: Path, name: str) -> list[str]:
     ]
 
 
+def _first_link(page: Any, base: str, path: str, pattern: str) -> str:
+    """The first link on ``path`` whose address matches ``pattern``."""
+    page.goto(f"{base}{path}")
+    found = _links(page, pattern)
+    assert found, f"no {pattern} on {path}"
+    return found[0]
+
+
+def _violations(page: Any, base: str, artifacts_dir: Path, who: str, paths: dict[str, str]) -> str:
+    found = [
+        problem
+        for name, path in paths.items()
+        for problem in _check(page, f"{base}{path}", artifacts_dir, f"{who}-{name}")
+    ]
+    return "\n".join(found)
+
+
 def test_no_page_a_member_reaches_has_a_serious_violation(
     browser: Any, live_server: str, artifacts_dir: Path
 ) -> None:
     page = phone_page(browser)
     sign_in(page, live_server, "0912000003")
-    found: list[str] = []
-    found += _check(page, f"{live_server}/", artifacts_dir, "member-home")
-    meetings = _links(page, r"/meetings/\d+")
-    assert meetings, "no meeting on the home page"
-    found += _check(page, f"{live_server}{meetings[0]}", artifacts_dir, "member-meeting")
-    documents = _links(page, r"/documents/\d+")
-    assert documents, "no document on the meeting page"
-    found += _check(page, f"{live_server}{documents[0]}", artifacts_dir, "member-document")
-    for path, name in (
-        ("/notifications", "member-notifications"),
-        ("/notifications/settings", "member-push-settings"),
-        ("/search?q=chuyen+doi+so", "member-search"),
-        ("/account", "member-account"),
-        ("/offline", "offline"),
-    ):
-        found += _check(page, f"{live_server}{path}", artifacts_dir, name)
-    assert found == [], "\n".join(found)
+    meeting = _first_link(page, live_server, "/", r"/meetings/\d+")
+    document = _first_link(page, live_server, meeting, r"/documents/\d+")
+    paths = {
+        "home": "/",
+        "meeting": meeting,
+        "document": document,
+        "notifications": "/notifications",
+        "push-settings": "/notifications/settings",
+        "search": "/search?q=chuyen+doi+so",
+        "account": "/account",
+        "offline": "/offline",
+    }
+    assert _violations(page, live_server, artifacts_dir, "member", paths) == ""
     page.context.close()
 
 
@@ -58,28 +71,19 @@ def test_no_page_a_secretary_reaches_has_a_serious_violation(
 ) -> None:
     page = phone_page(browser)
     sign_in(page, live_server, "0912000001")
-    found: list[str] = []
-    found += _check(page, f"{live_server}/", artifacts_dir, "secretary-home")
-    meetings = _links(page, r"/meetings/\d+")
-    assert meetings, "no meeting on the home page"
-    meeting = meetings[0]
-    found += _check(page, f"{live_server}{meeting}", artifacts_dir, "secretary-meeting")
-    for suffix, name in (
-        ("/edit", "secretary-meeting-edit"),
-        ("/participation", "secretary-participation"),
-        ("/comments", "secretary-comments"),
-    ):
-        found += _check(page, f"{live_server}{meeting}{suffix}", artifacts_dir, name)
-    page.goto(f"{live_server}/")
-    orgs = _links(page, r"/org/\d+")
-    assert orgs, "no organisation on the home page"
-    for suffix, name in (
-        ("", "secretary-org"),
-        ("/meetings", "secretary-org-meetings"),
-        ("/meetings/new", "secretary-meeting-new"),
-        ("/members", "secretary-members"),
-        ("/members/import", "secretary-import"),
-    ):
-        found += _check(page, f"{live_server}{orgs[0]}{suffix}", artifacts_dir, name)
-    assert found == [], "\n".join(found)
+    meeting = _first_link(page, live_server, "/", r"/meetings/\d+")
+    org = _first_link(page, live_server, "/", r"/org/\d+")
+    paths = {
+        "home": "/",
+        "meeting": meeting,
+        "meeting-edit": f"{meeting}/edit",
+        "participation": f"{meeting}/participation",
+        "comments": f"{meeting}/comments",
+        "org": org,
+        "org-meetings": f"{org}/meetings",
+        "meeting-new": f"{org}/meetings/new",
+        "members": f"{org}/members",
+        "import": f"{org}/members/import",
+    }
+    assert _violations(page, live_server, artifacts_dir, "secretary", paths) == ""
     page.context.close()

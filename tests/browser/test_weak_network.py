@@ -211,6 +211,17 @@ def test_a_frozen_server_with_a_page_never_kept_waits_then_says_so(
     page.context.close()
 
 
+def _reading_a_kept_document(browser: Any, base: str) -> tuple[Any, int]:
+    """A member on a document's page, the worker in place and the page kept."""
+    document = ready_document_id(base, demo_session(base, "0912000004"))
+    page = phone_page(browser)
+    sign_in(page, base, "0912000003")
+    _controlled(page)
+    page.goto(f"{base}/documents/{document}")
+    _kept(page, f"/documents/{document}")
+    return page, document
+
+
 # --- (b) Regular 3G, on the worker's own fetches -----------------------------------------------
 
 
@@ -218,13 +229,8 @@ def test_regular_3g_reaches_the_worker_and_the_member_reads_and_listens(
     browser: Any, own_server: Any, artifacts_dir: Path
 ) -> None:
     base, _pid = own_server
-    document = ready_document_id(base, demo_session(base, "0912000004"))
-    page = phone_page(browser)
-    sign_in(page, base, "0912000003")
-    _controlled(page)
-    page.goto(f"{base}/documents/{document}")
+    page, document = _reading_a_kept_document(browser, base)
     expect(page.locator("#listen-note")).to_contain_text("Giọng đọc", timeout=120_000)
-    _kept(page, f"/documents/{document}")
     link = WorkerLink(browser, base)
     try:
         # The worker's network alone, taken away: the page still shows (kept), so what is set
@@ -261,12 +267,7 @@ def test_a_link_dropping_every_other_request_still_shows_every_page_once(
     browser: Any, own_server: Any, artifacts_dir: Path
 ) -> None:
     base, _pid = own_server
-    document = ready_document_id(base, demo_session(base, "0912000004"))
-    page = phone_page(browser)
-    sign_in(page, base, "0912000003")
-    _controlled(page)
-    page.goto(f"{base}/documents/{document}")
-    _kept(page, f"/documents/{document}")
+    page, document = _reading_a_kept_document(browser, base)
     comments = page.locator("#comment-list li.comment").count()
 
     # Every other request to each address fails, on the worker's fetches and on the page's own

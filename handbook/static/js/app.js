@@ -4,17 +4,6 @@
   "use strict";
 
   var unread = document.getElementById("unread");
-  var toast = document.getElementById("toast");
-  var toastTimer = null;
-
-  function showToast(text) {
-    if (!toast) return;
-    toast.textContent = text;
-    toast.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { toast.hidden = true; }, 8000);
-  }
-
   /* A notice a member cannot miss: it stays until tapped (it opens what it is about) or
      closed, and says what the phone's own notification would say. */
   var popup = document.getElementById("notice-popup");

@@ -93,6 +93,7 @@ def test_a_signed_in_visit_does_not_make_static_files_vary_by_cookie(client, tre
     response = _get(client, _hashed("css/app.css", CSS), Accept_Encoding="br")
     assert response.status_code == 200
     assert "cookie" not in {v.lower() for v in response.vary}
+    assert "Set-Cookie" not in response.headers  # nor a cookie to carry on 3G
     page = client.get("/")
     assert "cookie" in {v.lower() for v in page.vary}  # pages still do
 

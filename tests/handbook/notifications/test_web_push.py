@@ -20,6 +20,7 @@ from handbook.accounts.models import User
 from handbook.core import db
 from handbook.core.jobs import huey
 from handbook.core.templating import vn_datetime
+from handbook.documents.models import Document
 from handbook.meetings.models import Meeting
 from handbook.notifications import jobs as push_jobs
 from handbook.notifications.models import Notification, PushSubscription
@@ -235,15 +236,23 @@ def test_signing_a_device_out_deletes_its_subscription(
     assert [s.endpoint for s in _subscriptions()] == [other.endpoint]
 
 
-@BOTH
-def test_a_reply_tells_the_author_once_by_push(
+def _a_document_and_mai_subscribed(
     app: Flask, client: FlaskClient, tree, service: PushService
-) -> None:
+) -> tuple[Document, Browser, FlaskClient]:
+    """B1's secretary (``client``) publishes a document; Lò Thị Mai, a member, has push on."""
     login(client, tree.secretary_b1)
     document = published_document(client, tree.b1)
     phone = service.browser()
     mai = _browser_of(app, tree.member_b1)
     _subscribe(mai, phone)
+    return document, phone, mai
+
+
+@BOTH
+def test_a_reply_tells_the_author_once_by_push(
+    app: Flask, client: FlaskClient, tree, service: PushService
+) -> None:
+    document, phone, mai = _a_document_and_mai_subscribed(app, client, tree, service)
     url = f"/api/v1/documents/{document.id}/comments"
     first = mai.post(url, json={"client_id": "mai-goc-00001", "body": "Đề nghị bổ sung số liệu"})
     assert first.status_code == 201
@@ -275,11 +284,7 @@ def test_a_reply_that_names_the_author_tells_them_once(
     app: Flask, client: FlaskClient, tree, service: PushService
 ) -> None:
     """A reply naming the author is a mention: one notice, one push (kind comment.mention)."""
-    login(client, tree.secretary_b1)
-    document = published_document(client, tree.b1)
-    phone = service.browser()
-    mai = _browser_of(app, tree.member_b1)
-    _subscribe(mai, phone)
+    document, phone, mai = _a_document_and_mai_subscribed(app, client, tree, service)
     url = f"/api/v1/documents/{document.id}/comments"
     parent = mai.post(url, json={"client_id": "mai-goc-00002", "body": "Xin ý kiến"})
     body = "Cảm ơn @Lò Thị Mai, sẽ bổ sung"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -11,7 +12,6 @@ from flask import url_for
 
 from handbook.core import db
 from handbook.documents.models import Document
-from handbook.pages import offline as offline_pages
 from handbook.pages.offline import ICON
 from tests.conftest import login
 from tests.helpers import create_meeting, published_document, upload_document
@@ -41,7 +41,7 @@ def test_the_offline_page_is_the_same_for_everyone(client, tree) -> None:
 # --- the worker is written for this deployment -------------------------------------------------
 
 
-def test_the_worker_carries_this_deployments_urls_and_settings(make_app, monkeypatch) -> None:
+def test_the_worker_carries_this_deployments_urls_and_settings(make_app) -> None:
     app = make_app(OFFLINE_NETWORK_DEADLINE_S=1.5, OFFLINE_AUDIO_BUDGET_MB=3)
     text = app.test_client().get("/sw.js").get_data(as_text=True)
     assert not re.search(r"__[A-Z_]+__", text)  # every placeholder filled
@@ -55,8 +55,12 @@ def test_the_worker_carries_this_deployments_urls_and_settings(make_app, monkeyp
     version = re.search(r'var VERSION = "(\w+)";', text).group(1)
     # The same deployment, the same worker; new static files, a new static cache.
     assert app.test_client().get("/sw.js").get_data(as_text=True) == text
-    monkeypatch.setattr(offline_pages, "_digest", lambda path: f"changed {path.name}")
+    # A new app.css: its content hash, so its URL, changes (core/assets.py).
+    assets = app.extensions["handbook.assets"]
+    old = assets.by_name["css/app.css"]
+    assets.add(dataclasses.replace(old, hashed="css/app.0123456789.css", digest="0" * 64))
     changed = app.test_client().get("/sw.js").get_data(as_text=True)
+    assert "/static/css/app.0123456789.css" in changed
     assert re.search(r'var VERSION = "(\w+)";', changed).group(1) != version
 
 
