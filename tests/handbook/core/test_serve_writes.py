@@ -54,7 +54,9 @@ def server() -> Iterator[tuple[int, _Observed]]:
     wsgi = WSGIServer(("127.0.0.1", 0), _app, handler_class=Spy, log=None)
     wsgi.start()
     try:
-        yield int(wsgi.server_port), observed
+        port = wsgi.server_port
+        assert port is not None
+        yield port, observed
     finally:
         wsgi.stop(timeout=1)
 
