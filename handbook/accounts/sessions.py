@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import flask
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Flask, Request, abort, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import login_user, logout_user
@@ -68,23 +70,36 @@ def _unauthorized() -> Response:
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
-def _user(session_id: str) -> User | None:
+def _user(session_id: str, device_id: int | None) -> tuple[User | None, Device | None]:
+    """The user with, in the same query, their memberships (every page's policy reads them)
+    and the session's device, if it is theirs (``devices.check`` then finds it loaded)."""
     user_id, _, version = session_id.partition(".")
     if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+        return None, None
+    query = sa.select(User).where(User.id == int(user_id)).options(so.joinedload(User.memberships))
+    if device_id is not None:
+        query = query.add_columns(Device).outerjoin(
+            Device, sa.and_(Device.id == device_id, Device.user_id == User.id)
+        )
+    row = db.session.execute(query).unique().first()
+    if row is None:
+        return None, None
+    user, device = row[0], (tuple(row)[1] if device_id is not None else None)
+    if not user.active or user.session_version != int(version):
+        return None, None
+    return user, device
 
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     """The session's user, if its version is current and its device still signed in."""
-    user = _user(session_id)
+    credential = Credential.parse(session.get(DEVICE))
+    # The device is held here while it is checked: the session keeps loaded rows only as long
+    # as something refers to them, and ``devices.check`` finds it by id.
+    user, _device = _user(session_id, credential.device_id if credential else None)
     if user is None:
         return None
-    checked = devices.check(Credential.parse(session.get(DEVICE)), user.id)
+    checked = devices.check(credential, user.id)
     if checked is None:
         return None
     g.device = checked.device

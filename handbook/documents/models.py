@@ -89,6 +89,12 @@ class Document(Base):
         passive_deletes=True,
     )
 
+    @property
+    def text_version(self) -> str:
+        """Changes whenever the text may have: what is rendered from the text is kept under it
+        (``documents.routes``). The same file read by the same reader gives the same text."""
+        return f"{self.blob_sha256}:{self.page_count}"
+
     def is_published(self, now: datetime | None = None) -> bool:
         """Published itself, and so is its meeting (a document never goes out before it)."""
         now = now or utcnow()

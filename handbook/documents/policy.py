@@ -17,7 +17,11 @@ from handbook.orgs.models import Organization, Reach
 from handbook.orgs.policy import MANAGE_PUBLICATIONS, SEE_PUBLISHED
 
 
-@rule(Document, view=Action.DOCUMENT_VIEW)
+@rule(
+    Document,
+    view=Action.DOCUMENT_VIEW,
+    loads=(so.joinedload(Document.organization), so.joinedload(Document.meeting)),
+)
 def _document(actor: User, action: Action, document: Document) -> bool:
     if action is Action.DISCUSS:
         return discussion_open(

@@ -8,7 +8,7 @@ A document's page shows what higher domains add to it (comments): each answers t
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from blinker import Namespace
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -25,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
 
@@ -106,35 +108,52 @@ def show(document_id: int) -> str:
         read_about(current_user.id, f"document:{document.id}")
         db.session.commit()
     parts_of_text: list[Part] = []
-    pages: list[tuple[int, list[dict[str, object]]]] = []
     if document.status is DocumentStatus.READY:
-        parts_of_text = _parts(document.id, f"{document.blob_sha256}:{document.page_count}")
+        parts_of_text = _parts(document.id, document.text_version)
     index = _part_index(parts_of_text)
-    if parts_of_text:
-        part = parts_of_text[index]
-        for page in db.session.scalars(
-            sa.select(DocumentPage)
-            .where(
-                DocumentPage.document_id == document.id,
-                DocumentPage.number.between(*part.pages),  # only what this screen shows
-            )
-            .order_by(DocumentPage.number)
-        ):
-            blocks = [b for b in page.blocks if part.first <= b["n"] <= part.last]
-            if blocks:
-                pages.append((page.number, blocks))
     parts: dict[str, object] = {"comments": None}
     for _receiver, part in document_page.send(document):
         parts.update(part)
+    text = Markup()
+    if parts_of_text:
+        counts = cast(dict[int, int], parts.get("paragraph_counts") or {})
+        text = _text(
+            document.id, document.text_version, index, document.kind, tuple(sorted(counts.items()))
+        )
     return render_template(
         "documents/show.html",
         document=document,
         manage=manage,
-        pages=pages,
+        text=text,
         parts=parts_of_text,
         part=index,
         **parts,
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _text(
+    document_id: int, version: str, index: int, kind: str, counts: tuple[tuple[int, int], ...]
+) -> Markup:
+    """One part of a document's text as HTML: the same for every reader until the text or the
+    paragraphs' comment counts change, so it is drawn once, not at every view."""
+    part = _parts(document_id, version)[index]
+    pages: list[tuple[int, list[dict[str, object]]]] = []
+    for number, blocks in db.session.execute(
+        sa.select(DocumentPage.number, DocumentPage.blocks)
+        .where(
+            DocumentPage.document_id == document_id,
+            DocumentPage.number.between(*part.pages),  # only what this screen shows
+        )
+        .order_by(DocumentPage.number)
+    ):
+        shown = [b for b in blocks if part.first <= b["n"] <= part.last]
+        if shown:
+            pages.append((number, shown))
+    # The template alone, without the context processors: nothing per reader may enter.
+    template = current_app.jinja_env.get_template("documents/_text.html")
+    html = template.render(pages=pages, kind=kind, paragraph_counts=dict(counts))
+    return Markup(html)  # noqa: S704 - the output of an autoescaped template
 
 
 @bp.post("/documents/<int:document_id>/title")

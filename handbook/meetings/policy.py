@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy.orm as so
+
 from handbook.accounts.models import User
 from handbook.core.policy import Action, can, rule
 from handbook.meetings.models import Meeting
@@ -36,7 +38,7 @@ def discussion_open(
     )
 
 
-@rule(Meeting, view=Action.MEETING_VIEW)
+@rule(Meeting, view=Action.MEETING_VIEW, loads=(so.joinedload(Meeting.organization),))
 def _meeting(actor: User, action: Action, meeting: Meeting) -> bool:
     if action is Action.DISCUSS:
         return discussion_open(actor, meeting, meeting, Action.MEETING_VIEW, Action.MEETING_MANAGE)

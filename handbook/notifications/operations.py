@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 
 from handbook.core import db
 from handbook.core.aftercommit import after_commit
@@ -37,6 +38,7 @@ def notify(
         )
     )
     fresh = sorted(wanted - already)
+    _forget_counts()
     now = utcnow()
     db.session.add_all(
         Notification(user_id=uid, kind=kind, payload=payload, dedupe_key=dedupe_key, created_at=now)
@@ -77,8 +79,24 @@ def unread_counts(user_ids: list[int]) -> dict[int, int]:
     return {uid: count for uid, count in rows}
 
 
+#: Where a request keeps the unread counts it has read (its page header and ``read_about``
+#: both need the count; a request asks the database once).
+_COUNTS = "handbook.unread_counts"
+
+
 def unread_count(user_id: int) -> int:
-    return unread_counts([user_id]).get(user_id, 0)
+    """The user's unread count, read once per request (this module's writes forget it)."""
+    if not has_request_context():
+        return unread_counts([user_id]).get(user_id, 0)
+    known: dict[int, int] = request.environ.setdefault(_COUNTS, {})
+    if user_id not in known:
+        known[user_id] = unread_counts([user_id]).get(user_id, 0)
+    return known[user_id]
+
+
+def _forget_counts() -> None:
+    if has_request_context():
+        request.environ.pop(_COUNTS, None)
 
 
 def recent(user_id: int, limit: int = 50) -> list[Notification]:
@@ -93,6 +111,7 @@ def recent(user_id: int, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user_id: int) -> int:
+    _forget_counts()
     result = db.session.execute(
         sa.update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
@@ -103,7 +122,10 @@ def mark_all_read(user_id: int) -> int:
 
 def read_about(user_id: int, subject: str) -> int:
     """Mark read the notices about one meeting or document (``subject``: ``meeting:5``):
-    opening it is looking at them. Writes only when there is something unread."""
+    opening it is looking at them. Writes only when there is something unread, and asks
+    nothing more when the member has no unread notice at all (most views)."""
+    if unread_count(user_id) == 0:
+        return 0
     about = sa.and_(
         Notification.user_id == user_id,
         Notification.read_at.is_(None),
@@ -112,5 +134,6 @@ def read_about(user_id: int, subject: str) -> int:
     unread = db.session.scalars(sa.select(Notification.id).where(about).limit(1)).first()
     if unread is None:
         return 0
+    _forget_counts()
     result = db.session.execute(sa.update(Notification).where(about).values(read_at=utcnow()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

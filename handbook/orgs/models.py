@@ -120,7 +120,10 @@ class Membership(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     user: so.Mapped[User] = so.relationship(back_populates="memberships")
-    organization: so.Mapped[Organization] = so.relationship(back_populates="memberships")
+    # Joined: whoever reads a membership (the policy, on every request) reads its organisation.
+    organization: so.Mapped[Organization] = so.relationship(
+        back_populates="memberships", lazy="joined"
+    )
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organization_id"),)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -57,6 +58,7 @@ def _newly_published() -> list[Meeting]:
         return []
     meetings = db.session.scalars(
         sa.select(Meeting)
+        .options(so.joinedload(Meeting.organization))  # what the policy reads
         .where(Meeting.id.in_(ids), Meeting.cancelled_at.is_(None))
         .order_by(Meeting.starts_at)
     )
@@ -71,6 +73,7 @@ def _next_meeting(memberships: list[Membership]) -> Meeting | None:
     now = utcnow()
     candidates = db.session.scalars(
         sa.select(Meeting)
+        .options(so.joinedload(Meeting.organization))  # what the policy reads
         .where(
             Meeting.organization_id.in_(org_ids),
             Meeting.cancelled_at.is_(None),

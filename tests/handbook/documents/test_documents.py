@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,14 @@ import sqlalchemy as sa
 from handbook.core import db
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from tests.conftest import PASSWORD, login
-from tests.helpers import TEXT, create_meeting, docx_bytes, response_text, upload_document
+from tests.helpers import (
+    TEXT,
+    create_meeting,
+    docx_bytes,
+    published_document,
+    response_text,
+    upload_document,
+)
 from tests.live import ROOT
 
 
@@ -212,3 +220,40 @@ def test_the_secretary_gives_a_document_a_real_title(app, client, tree, meeting)
     member = app.test_client()
     login(member, tree.member_b1)
     assert member.post(f"/documents/{document.id}/title", data={"title": "x"}).status_code == 404
+
+
+def test_the_text_is_drawn_once_per_version_and_its_comment_counts_stay_current(
+    app, client, tree
+) -> None:
+    """The text is the same for every reader: a second reader's view reads no page of it from
+    the database; what readers added (a comment's count) still shows at once; and text that
+    looks like markup stays text."""
+    login(client, tree.secretary_b1)
+    text = "Mở đầu.\n\nĐoạn hai <script>alert(1)</script> & cộng sự.\n\nĐoạn ba."
+    document = published_document(client, tree.b1, text=text)
+    first = response_text(client.get(f"/documents/{document.id}"))
+    assert "Đoạn hai &lt;script&gt;alert(1)&lt;/script&gt; &amp; cộng sự." in first
+
+    login(client, tree.member_b1)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["handbook.engine"]
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        second = response_text(client.get(f"/documents/{document.id}"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert 'id="p-2" data-n="2">Đoạn hai &lt;script&gt;' in second
+    assert not [s for s in statements if "document_pages" in s]
+
+    page = response_text(client.get(f"/documents/{document.id}"))
+    key = re.search(r'name="client_id" value="([^"]+)"', page).group(1)
+    client.post(
+        f"/documents/{document.id}/comments",
+        data={"body": "Đồng ý với đoạn hai.", "paragraph": "2", "client_id": key},
+    )
+    again = response_text(client.get(f"/documents/{document.id}"))
+    assert '<a class="pc" href="#comments" data-n="2">1 góp ý</a>' in again
