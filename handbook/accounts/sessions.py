@@ -10,6 +10,7 @@ and lived until the password changed, is not used.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import flask
@@ -70,21 +71,31 @@ def _unauthorized() -> Response:
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+@functools.cache
+def _user_with_device() -> sa.Select[User, Device]:
+    """Every request's first query, built once (building a statement costs as much as running
+    it), at first use (the memberships' model must be mapped by then): the user with their
+    memberships (every page's policy reads them) and, when it is theirs, the session's device."""
+    return (
+        sa.select(User, Device)
+        .outerjoin(
+            Device, sa.and_(Device.id == sa.bindparam("device_id"), Device.user_id == User.id)
+        )
+        .where(User.id == sa.bindparam("user_id"))
+        .options(so.joinedload(User.memberships))
+    )
+
+
 def _user(session_id: str, device_id: int | None) -> tuple[User | None, Device | None]:
-    """The user with, in the same query, their memberships (every page's policy reads them)
-    and the session's device, if it is theirs (``devices.check`` then finds it loaded)."""
+    """The session's user and device in one query (``devices.check`` then finds it loaded)."""
     user_id, _, version = session_id.partition(".")
     if not (user_id.isdigit() and version.isdigit()):
         return None, None
-    query = sa.select(User).where(User.id == int(user_id)).options(so.joinedload(User.memberships))
-    if device_id is not None:
-        query = query.add_columns(Device).outerjoin(
-            Device, sa.and_(Device.id == device_id, Device.user_id == User.id)
-        )
-    row = db.session.execute(query).unique().first()
+    params = {"user_id": int(user_id), "device_id": device_id or 0}  # ids start at 1
+    row = db.session.execute(_user_with_device(), params).unique().first()
     if row is None:
         return None, None
-    user, device = row[0], (tuple(row)[1] if device_id is not None else None)
+    user, device = row
     if not user.active or user.session_version != int(version):
         return None, None
     return user, device

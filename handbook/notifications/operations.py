@@ -84,13 +84,17 @@ def unread_counts(user_ids: list[int]) -> dict[int, int]:
 _COUNTS = "handbook.unread_counts"
 
 
+#: On every page, so built once (building a statement costs about what running it does).
+_UNREAD = sa.select(sa.func.count(Notification.id)).where(
+    Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None)
+)
+
+
 def unread_count(user_id: int) -> int:
     """The user's unread count, read once per request (this module's writes forget it)."""
-    if not has_request_context():
-        return unread_counts([user_id]).get(user_id, 0)
-    known: dict[int, int] = request.environ.setdefault(_COUNTS, {})
+    known: dict[int, int] = request.environ.setdefault(_COUNTS, {}) if has_request_context() else {}
     if user_id not in known:
-        known[user_id] = unread_counts([user_id]).get(user_id, 0)
+        known[user_id] = int(db.session.scalar(_UNREAD, {"user_id": user_id}) or 0)
     return known[user_id]
 
 
