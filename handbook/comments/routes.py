@@ -25,8 +25,9 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from handbook.comments import export, report, service
+from handbook.accounts.models import User
 from handbook.comments import operations as ops
+from handbook.comments import report, service
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
 from handbook.core import db
@@ -75,6 +76,7 @@ def _discussion(document: Document) -> dict[str, object]:
         return {"comments": None}
     target = service.document_target(current_user, document.id)
     comments = ops.since(target)
+    authors = _authors(comments)
     counts: dict[int, int] = {}
     replies: dict[int, list[object]] = {}
     for comment in comments:
@@ -92,7 +94,16 @@ def _discussion(document: Document) -> dict[str, object]:
         "synced_at": _synced_at(comments),
         "new_client_id": _form_key(f"document:{document.id}"),
         "edit_minutes": int(ops.EDIT_WINDOW.total_seconds() // 60),
+        "authors": authors,  # held while the page is drawn: each ``c.author`` is then loaded
     }
+
+
+def _authors(comments: list[Comment]) -> list[User]:
+    """The comments' authors in one query, not one per author as the page names each."""
+    ids = {c.author_id for c in comments}
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids))))
 
 
 @meeting_page.connect
@@ -108,11 +119,13 @@ def _agenda_discussion(meeting: Meeting, *, manage: bool) -> dict[str, object]:
         )
         .order_by(Comment.id)
     )
+    comments = list(rows)
     grouped: dict[int, list[Comment]] = {}
-    for comment in rows:
+    for comment in comments:
         grouped.setdefault(comment.agenda_item_id or 0, []).append(comment)
     return {
         "agenda_comments": grouped,
+        "agenda_authors": _authors(comments),  # held while the page is drawn
         "may_comment": ops.may_post(current_user, Target(meeting=meeting)),
         "new_client_id": _form_key(f"meeting:{meeting.id}"),
     }
@@ -205,6 +218,9 @@ def disposition(meeting_id: int, comment_id: int) -> BaseResponse:
 @bp.get("/meetings/<int:meeting_id>/comments.docx")
 @login_required
 def export_docx(meeting_id: int) -> Response:
+    # Imported here: python-docx and reportlab load only for an export (cold start).
+    from handbook.comments import export
+
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
     body = export.to_docx(meeting, report.meeting_comments(meeting))
     return _download(body, DOCX, f"gop-y-sinh-hoat-{meeting.id}.docx")
@@ -213,6 +229,9 @@ def export_docx(meeting_id: int) -> Response:
 @bp.get("/meetings/<int:meeting_id>/comments.pdf")
 @login_required
 def export_pdf(meeting_id: int) -> Response:
+    # Imported here: python-docx and reportlab load only for an export (cold start).
+    from handbook.comments import export
+
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
     body = export.to_pdf(meeting, report.meeting_comments(meeting))
     return _download(body, "application/pdf", f"gop-y-sinh-hoat-{meeting.id}.pdf")

@@ -234,6 +234,7 @@ def test_the_text_is_drawn_once_per_version_and_its_comment_counts_stay_current(
     first = response_text(client.get(f"/documents/{document.id}"))
     assert "Đoạn hai &lt;script&gt;alert(1)&lt;/script&gt; &amp; cộng sự." in first
 
+    client.post("/logout")
     login(client, tree.member_b1)
     statements: list[str] = []
 
@@ -257,3 +258,37 @@ def test_the_text_is_drawn_once_per_version_and_its_comment_counts_stay_current(
     )
     again = response_text(client.get(f"/documents/{document.id}"))
     assert '<a class="pc" href="#comments" data-n="2">1 góp ý</a>' in again
+
+
+def test_a_page_names_its_commenters_with_one_query_however_many_they_are(
+    app, client, tree
+) -> None:
+    login(client, tree.secretary_b1)
+    document = published_document(client, tree.b1)
+    for author in (tree.secretary_b1, tree.member_b1, tree.committee_c):
+        client.post("/logout")
+        login(client, author)
+        page = response_text(client.get(f"/documents/{document.id}"))
+        key = re.search(r'name="client_id" value="([^"]+)"', page).group(1)
+        posted = client.post(
+            f"/documents/{document.id}/comments",
+            data={"body": f"Ý kiến của {author.full_name}.", "client_id": key},
+        )
+        assert posted.status_code == 302, response_text(posted)
+        assert "#c-" in posted.headers["Location"], posted.headers["Location"]
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["handbook.engine"]
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = response_text(client.get(f"/documents/{document.id}"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    for author in (tree.secretary_b1, tree.member_b1, tree.committee_c):
+        assert f"<strong>{author.full_name}</strong>" in page
+    users = [s for s in statements if "FROM users" in s]
+    assert len(users) == 2  # the one signed in (with their device), then every author at once
