@@ -156,8 +156,9 @@ def save_pages(document: Document, extracted: ExtractedDocument) -> None:
 _READ_REFRESH = timedelta(minutes=10)
 
 
-def mark_read(user: User, document: Document) -> None:
-    """Record "đã đọc" once, keeping the first time and (every few minutes) the latest."""
+def mark_read(user: User, document: Document) -> bool:
+    """Record "đã đọc" once, keeping the first time and (every few minutes) the latest;
+    says whether anything was written (most views write nothing: no commit needed)."""
     now = utcnow()
     receipt = db.session.scalar(
         sa.select(ReadReceipt).where(
@@ -167,7 +168,8 @@ def mark_read(user: User, document: Document) -> None:
     if receipt is not None:
         if now - receipt.last_read_at > _READ_REFRESH:
             receipt.last_read_at = now
-        return
+            return True
+        return False
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -176,7 +178,8 @@ def mark_read(user: User, document: Document) -> None:
                 )
             )
     except sa.exc.IntegrityError:
-        pass  # another tab recorded it a moment ago
+        return False  # another tab recorded it a moment ago
+    return True
 
 
 def set_publication(document: Document, actor: User, at: datetime | None) -> datetime:

@@ -104,9 +104,9 @@ def show(document_id: int) -> str:
     document = load(Document, document_id, Action.DOCUMENT_VIEW)
     manage = can(current_user, Action.DOCUMENT_MANAGE, document)
     if document.status is DocumentStatus.READY and document.is_published():
-        mark_read(current_user, document)
-        read_about(current_user.id, f"document:{document.id}")
-        db.session.commit()
+        wrote = mark_read(current_user, document)
+        if read_about(current_user.id, f"document:{document.id}") or wrote:
+            db.session.commit()  # only then: a commit is round trips and a new transaction
     parts_of_text: list[Part] = []
     if document.status is DocumentStatus.READY:
         parts_of_text = _parts(document.id, document.text_version)
