@@ -36,7 +36,8 @@ __all__ = [
 
 RATE = 22050
 BIT_RATE = 32  # kbit/s: 32000 / 8 * 60 = 240,000 bytes a minute
-QUALITY = 5  # LAME -q: 2 is slower for no audible gain on speech at 32 kbit/s, 7 is rougher
+#: LAME -q: 7 encodes 2.1x as fast as 5, same STOI, PESQ 0.13 lower (bench/README-tts.md).
+QUALITY = 7
 #: LAME's encoder delay plus the MP3 decoder's (576 + 529 samples): the first PCM sample we feed
 #: is heard this late, and LAME writes no gapless tag that would let players skip it.
 DECODER_DELAY = 1105

@@ -95,8 +95,11 @@ class ChunkCache:
 
 def _pack(data: bytes) -> bytes:
     flags, payload = 0, data
-    if data[:4] == b"RIFF":  # PCM deflates by about a third; MP3 does not deflate
-        flags, payload = _DEFLATED, zlib.compress(data, 1)
+    if data[:4] == b"RIFF":  # PCM deflates by about 30 %; MP3 does not deflate
+        # Run-length matches only: 29 % smaller instead of 31 %, for half the CPU of level 1
+        # (which cost more than espeak-ng's synthesis of the same speech). Plain deflate.
+        packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+        flags, payload = _DEFLATED, packer.compress(data) + packer.flush()
     return _HEADER.pack(_MAGIC, flags, zlib.crc32(payload)) + payload
 
 

@@ -2,8 +2,9 @@
 
 Sentences are cut from the ORIGINAL text (so each timing's ``text`` can be highlighted in the
 page) and normalised one by one, acronyms learned across the whole document; only the engines see
-normalised text. Then: synthesise each sentence (cache first; a few worker threads; retries, then
-the fallback engine) → trim → join with pauses → one MP3 stream written atomically → chapters.
+normalised text. Then: synthesise each sentence (cache first; a few worker threads, each with
+its own espeak-ng worker process, stopped at the end; retries, then the fallback engine) → trim
+→ join with pauses → one MP3 stream written atomically → chapters.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tts.abbreviations import builtin_abbreviations, learn_definitions
 from tts.atomic import AtomicWriter
 from tts.cache import ChunkCache
 from tts.engines import Engine, voice_label
+from tts.engines.base import Closable
 from tts.normalize import normalize_line
 from tts.result import (
     AudioResult,
@@ -131,6 +133,10 @@ def synthesize_document(
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise PipelineError(msg.DISK_FULL) from exc
         raise PipelineError(msg.WRITE_FAILED.format(reason=msg.os_reason(exc))) from exc
+    finally:
+        for used in (engine, fallback):  # espeak-ng's workers: no idle process outlives the job
+            if isinstance(used, Closable):
+                used.close()
     return result
 
 

@@ -1,16 +1,22 @@
 """Test helpers for speech: real espeak-ng audio, a real MP3 payload shaped like Google's answer,
-and an engine wrapper that counts calls or spoils chosen outputs."""
+an engine wrapper that counts calls or spoils chosen outputs, and what the espeak-ng worker
+tests share (sentences, the command's own output, process checks)."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
+import os
+import subprocess
 import threading
+import time
+import wave
 
 import lameenc
 import miniaudio
 
-from tts.audio import decode
+from tts.audio import RATE, decode
 from tts.engines import EspeakEngine
 
 #: Where gTTS 2.5.4 sends its requests (``gtts/tts.py``, ``_prepare_requests``), tld "com".
@@ -71,3 +77,54 @@ def pcm_of(mp3: bytes) -> tuple[int, int, memoryview]:
         sample_rate=info.sample_rate,
     )
     return info.nchannels, info.sample_rate, memoryview(decoded.samples.tobytes()).cast("h")
+
+
+#: Sentences that normalise to themselves, of very different lengths, so that a boundary in the
+#: wrong place changes the lengths the map reports.
+SENTENCES = [
+    "Vâng.",
+    "Chi bộ thôn Một họp thường kỳ, bàn về kế hoạch phát triển kinh tế và giữ vững an ninh.",
+    "Đồng ý.",
+    "Đồng chí Bí thư phát biểu: cần tiếp tục học tập và làm theo tư tưởng, đạo đức, phong cách "
+    "Hồ Chí Minh.",
+    "Hết giờ.",
+    "Mặt trận Tổ quốc và các đoàn thể tuyên truyền đến từng hộ gia đình.",
+]
+
+
+def frames(wav: bytes) -> bytes:
+    with wave.open(io.BytesIO(wav)) as reader:
+        assert (reader.getnchannels(), reader.getsampwidth()) == (1, 2)
+        assert reader.getframerate() == RATE
+        return reader.readframes(reader.getnframes())
+
+
+def command(text: str, wpm: int) -> bytes:
+    """What the espeak-ng command itself says, as PCM."""
+    done = subprocess.run(
+        ["espeak-ng", "-v", "vi", "-s", str(wpm), "-b", "1", "--stdout"],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        check=True,
+    )
+    return frames(done.stdout)
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` has exited and been reaped (no zombie left)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def wait_until_dead(pid: int) -> None:
+    """Until ``pid`` shows as a zombie: dead, not yet reaped. (Its other threads may still be
+    exiting, so ``waitpid`` may not reap it yet: what fooled the old idle check.)"""
+    for _ in range(3000):
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not die")

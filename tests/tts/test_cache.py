@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,20 @@ def test_round_trip_of_wav_and_mp3(cache: ChunkCache, google_mp3: bytes) -> None
     stored = cache.root / "aa" / f"{'a' * 64}.chunk"
     assert stored.stat().st_size < 0.8 * len(wav)  # PCM is deflated
     assert not list(cache.root.rglob("*.tmp"))
+
+
+def test_entries_deflated_the_earlier_way_still_read(cache: ChunkCache) -> None:
+    """Before Z_RLE, espeak-ng's WAV was deflated at level 1: the same key, the same header,
+    another deflate stream; such an entry is a hit, not a miss."""
+    wav = EspeakEngine(persistent=False).synthesize("Chi bộ họp thường kỳ.", speed=1.0)
+    key = cache_key("chi bộ họp thường kỳ.", "espeak", "vi", 1.0)
+    payload = zlib.compress(wav, 1)
+    path = cache.root / key[:2] / f"{key}.chunk"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(struct.pack(">4sBI", b"TTSC", 1, zlib.crc32(payload)) + payload)
+    assert cache.get(key) == wav
+    cache.put(key, wav)  # written the new way: still deflated, read back the same
+    assert path.stat().st_size < 0.8 * len(wav) and cache.get(key) == wav
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["BadAudio", "Engine", "EngineError", "EngineRateLimited", "EngineUnavailable"]
+__all__ = [
+    "BadAudio",
+    "Closable",
+    "Engine",
+    "EngineError",
+    "EngineRateLimited",
+    "EngineUnavailable",
+]
 
 
 class EngineError(Exception):
@@ -40,4 +47,14 @@ class Engine(Protocol):
 
     def synthesize(self, text: str, *, speed: float) -> bytes:
         """Speak ``text`` at ``speed`` (1.0 is the engine's normal rate)."""
+        ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """An engine that keeps helpers between calls (espeak-ng's worker processes): the pipeline
+    calls ``close`` when a document is done. The engine still works afterwards."""
+
+    def close(self) -> None:
+        """Release what is idle."""
         ...
