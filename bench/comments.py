@@ -1,20 +1,34 @@
 """Live comments over Socket.IO against the real server: delivery latency, throughput, memory.
 
-Starts `python -m handbook serve` (gevent, simple-websocket) on a temporary instance with the
-demo data and drives it with real python-socketio clients (``socketio.AsyncClient`` on
-aiohttp, uvloop when installed) that run in separate client processes, never in this one:
+Starts `python -m handbook serve` (gevent) on a temporary instance with the demo data and, by
+default, drives it with a load client in Node.js (``bench/comments_client.js``: Engine.IO v4 /
+Socket.IO v5 over websocket with the ``ws`` package, signed in like a browser: session cookie,
+Origin, User-Agent, permessage-deflate), beside a minimal Node.js Socket.IO server
+(``bench/comments_reference.js``) in the same rounds; then a smaller check with real
+python-socketio clients (``socketio.AsyncClient`` on aiohttp, uvloop when installed):
 
-1. delivery latency: N readers join "Dự thảo Nghị quyết tháng 12" with ``comments.join``, one
-   member posts --comments comments --interval-ms apart (and again --relaxed-ms apart for the
-   largest N); latency is from just before the ``comment.post`` emit to each reader's
-   ``comment.new`` handler (one machine, one CLOCK_MONOTONIC); every reader must get every
-   comment exactly once, and the API must list each posted comment exactly once;
+Node.js, each round (``--rounds``), the product then the reference (alternating):
+
+1. a burst: --node-readers sockets connect and join "Dự thảo Nghị quyết tháng 12" as pages do;
+   wall time and CPU per socket, server's and clients';
+2. memory per idle connection (the server's VmRSS before and after the burst);
+3. latency: one comment per --node-interval-ms to all of them (--node-comments comments);
+4. closing them all: how long the server stays busy;
+5. sustained: --throughput-readers sockets, --posters posting as fast as their acks allow.
+
+python-socketio (``--clients python``, the older runs):
+
+1. delivery latency: N readers join with ``comments.join``, one member posts --comments
+   comments --interval-ms apart (and again --relaxed-ms apart for the largest N); latency is
+   from just before the ``comment.post`` emit to each reader's ``comment.new`` handler (one
+   machine, one CLOCK_MONOTONIC); every reader must get every comment exactly once, and the API
+   must list each posted comment exactly once;
 2. sustained throughput: --posters sockets post as fast as their acks allow for --duration
    seconds while --throughput-readers readers listen; stored/s, delivered/s, loss, duplicates;
 3. memory per idle connection: the server's VmRSS before and after --idle connected sockets;
 4. with ``--processes 2``: two `serve` processes sharing Redis (a private redis-server) and
    PostgreSQL (a private schema; a shared SQLite file when PostgreSQL does not answer), readers
-   split between the two ports, the poster on process A.
+   split between the two ports, the poster on process A (Node.js runs too).
 
 The clients share the machine with the server, so the bench watches them: every process's CPU
 is sampled, each client process records its event-loop lag, and --sentinels readers in a
@@ -22,16 +36,16 @@ process of their own join the room last. The server writes a broadcast to a room
 join order, so the sentinels' latency is the server's time to reach all N readers, free of the
 bulk client processes' backlog; when the two disagree, the clients were the bottleneck.
 
-With ``--fast-fanout off,on`` each deployment runs twice, with the servers'
-SOCKETIO_FAST_FANOUT off and on (handbook/core/fanout.py), to A/B the fan-out in one sitting.
+With ``--fast-fanout off,on`` each python-socketio deployment runs twice, with the servers'
+SOCKETIO_FAST_FANOUT off and on (handbook/core/fanout.py), to A/B the transport in one sitting.
 
 With ``--sqlite-synchronous NORMAL,FULL`` each one-process deployment (SQLite) runs once per
 value, the server's SQLite connections set to it (handbook/core/db.py: FULL, so that a comment
 acknowledged survives a power cut), to measure what that durability costs in one sitting.
 Values may repeat (NORMAL,FULL,NORMAL,FULL) to interleave them on a shared machine.
 
-Run: .venv/bin/python bench/comments.py [--readers 200,1000] [--processes 1,2] [--profile]
-     [--fast-fanout off,on] [--sqlite-synchronous NORMAL,FULL]
+Run: .venv/bin/python bench/comments.py [--clients node,python] [--rounds 3] [--processes 1,2]
+     [--profile] [--reference node|none] [--fast-fanout off,on] [--sqlite-synchronous NORMAL,FULL]
 """
 
 from __future__ import annotations
@@ -39,13 +53,16 @@ from __future__ import annotations
 import argparse
 import array
 import asyncio
+import base64
 import contextlib
+import itertools
 import json
 import math
 import multiprocessing
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -70,6 +87,11 @@ DOCUMENT_TITLE = "Dự thảo Nghị quyết tháng 12"
 POSTER = "0912000002"
 READERS = ["0912000003", "0912000004", "0912000001", "0912000002"]
 USER_AGENT = "bench-comments/1.0 (python-socketio AsyncClient)"
+#: What the Node.js clients send, as a phone's browser would.
+BROWSER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 #: About the length of a real remark, with Vietnamese diacritics (UTF-8 on the wire).
 FILLER = (
@@ -595,6 +617,68 @@ def _all(clients: list[Client], command: str, timeout: float = 180, **args: Any)
     return [client.reply(timeout) for client in clients]
 
 
+BENCH = Path(__file__).resolve().parent
+NODE_CLIENT = BENCH / "comments_client.js"
+NODE_REFERENCE = BENCH / "comments_reference.js"
+
+
+def _install_ws() -> None:
+    """The Node.js side needs ``ws`` (bench/package.json): installed by npm ci when missing."""
+    if shutil.which("node") is None:
+        raise SystemExit("the Node.js load client needs node (apt-get install nodejs npm)")
+    if not (BENCH / "node_modules" / "ws" / "package.json").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
+
+
+class NodeClient:
+    """A Node.js load client process (bench/comments_client.js), the same commands as
+    ``Client``: one JSON line each way over its stdin and stdout."""
+
+    def __init__(self, name: str, cpus: list[int] | None, log: Path) -> None:
+        self.name = name
+        with log.open("ab") as err:
+            self.process = subprocess.Popen(
+                ["node", str(NODE_CLIENT)],
+                cwd=BENCH,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                start_new_session=True,
+            )
+        self.pid = self.process.pid
+        if cpus:
+            os.sched_setaffinity(self.pid, cpus)
+
+    def send(self, command: str, **args: Any) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"cmd": command, "args": args}).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def reply(self, timeout: float = 180) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else b""
+        if not line:
+            raise RuntimeError(f"client {self.name} did not answer in {timeout:.0f} s")
+        result = json.loads(line)
+        if isinstance(result, dict) and "error" in result:
+            raise RuntimeError(f"client {self.name}: {result['error']}")
+        if isinstance(result.get("latencies"), str):
+            result["latencies"] = base64.b64decode(result["latencies"])
+        return result
+
+    def call(self, command: str, timeout: float = 180, **args: Any) -> dict[str, Any]:
+        self.send(command, **args)
+        return self.reply(timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(Exception):
+                self.send("stop")
+                self.process.wait(20)
+        _stop(self.process)
+
+
 # --------------------------------------------------------------------------- servers
 
 #: ``python -m handbook serve`` with handbook.core.db.SQLITE_SYNCHRONOUS set first (argv[1]); the
@@ -666,6 +750,8 @@ class Deployment:
     queue: str
     redis_pid: int | None = None
     synchronous: str | None = None
+    #: The servers' logs (the product's; the gc policy's lines are read from them).
+    logs: list[Path] = field(default_factory=list)
 
     @property
     def bases(self) -> list[str]:
@@ -746,7 +832,7 @@ def deployment(
         )
         if demo.returncode != 0:
             raise RuntimeError(f"demo failed:\n{demo.stderr.decode()[-3000:]}")
-        ports, pids = [], []
+        ports, pids, logs = [], [], []
         for number in range(processes):
             port = _free_port()
             log = instance / f"serve-{label}-{number}.log"
@@ -759,7 +845,8 @@ def deployment(
             _wait_http(f"http://127.0.0.1:{port}/login", server, log)
             ports.append(port)
             pids.append(server.pid)
-        yield Deployment(ports, pids, database, queue, redis_pid, synchronous)
+            logs.append(log)
+        yield Deployment(ports, pids, database, queue, redis_pid, synchronous, logs)
 
 
 def _wait_redis(port: int) -> None:
@@ -797,11 +884,39 @@ def _pg_schema() -> Iterator[str | None]:
         admin.close()
 
 
+@contextlib.contextmanager
+def reference_deployment(workdir: Path) -> Iterator[Deployment]:
+    """The minimal Node.js Socket.IO server (bench/comments_reference.js), stopped at the end."""
+    log = workdir / "reference.log"
+    with log.open("ab") as err:
+        server = subprocess.Popen(
+            ["node", str(NODE_REFERENCE), "0"],
+            cwd=BENCH,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            start_new_session=True,
+        )
+    try:
+        assert server.stdout is not None
+        ready, _, _ = select.select([server.stdout], [], [], 30)
+        line = server.stdout.readline() if ready else b""
+        if not line.strip().isdigit():
+            raise RuntimeError(f"reference server did not start: {log.read_text()[-2000:]}")
+        yield Deployment(
+            [int(line)],
+            [server.pid],
+            "none (the reference stores nothing)",
+            "none",
+        )
+    finally:
+        _stop(server)
+
+
 # --------------------------------------------------------------------------- HTTP side
 
 
-def _sign_in(base: str, login: str) -> Any:
-    return signed_in(base, login, user_agent=USER_AGENT)
+def _sign_in(base: str, login: str, user_agent: str = USER_AGENT) -> Any:
+    return signed_in(base, login, user_agent=user_agent)
 
 
 def _find_document(session: Any, base: str, limit_s: float = 120) -> int:
@@ -869,6 +984,9 @@ class Settings:
     pin: bool
     profile: bool
     workdir: Path
+    #: Node.js clients: sockets opening at once per client process, and what they compress.
+    width: int = 100
+    deflate: str = "all"
 
 
 def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -1051,9 +1169,9 @@ def run_deployment(
     return result
 
 
-def _all_items(clients: list[Client], command: str, plan: list[list[Any]]) -> list[dict]:
+def _all_items(clients: list[Any], command: str, plan: list[list[Any]], **args: Any) -> list[dict]:
     for client, items in zip(clients, plan, strict=True):
-        client.send(command, items=items)
+        client.send(command, items=items, **args)
     return [client.reply(300) for client in clients]
 
 
@@ -1062,9 +1180,9 @@ class Phase:
     dep: Deployment
     settings: Settings
     sampler: Sampler
-    bulk: list[Client]
-    sentinel: Client
-    poster: Client
+    bulk: list[Any]  # Client or NodeClient
+    sentinel: Any
+    poster: Any
     http: Any
     document: int
     after: int = 0
@@ -1077,7 +1195,7 @@ class Phase:
         return f"{len(self.dep.pids)}-{self.fanout}-{self.dep.synchronous or 'default'}"
 
     @property
-    def readers(self) -> list[Client]:
+    def readers(self) -> list[Any]:
         return [*self.bulk, self.sentinel]
 
     def join(self, level: int) -> None:
@@ -1106,7 +1224,9 @@ class Phase:
         spies: list[tuple[str, subprocess.Popen, Path]] = []
         if settings.profile and level == max(settings.readers) and interval == settings.interval:
             seconds = settings.comments * interval + 1
-            targets = [("server A", self.dep.pids[0]), ("client readers-0", self.bulk[0].pid)]
+            targets = [("server A", self.dep.pids[0])]
+            if isinstance(self.bulk[0], Client):  # py-spy reads Python processes only
+                targets.append(("client readers-0", self.bulk[0].pid))
             for name, pid in targets:
                 out = settings.workdir / f"profile-{self.tag}-{name.split()[-1]}.raw"
                 spy = _profile_start(pid, seconds, out)
@@ -1170,7 +1290,10 @@ class Phase:
         parts = _all(self.readers, "collect", tag=tag, expected=created)
         merged = _merge(parts)
         last = _merge(parts[-1:])["latencies"]
-        stored = _check_stored(self.http, self.dep.bases[0], self.document, tag, created)
+        if self.http is None:  # the reference stores nothing: its acks are the record
+            stored = {"stored": len(set(created)), "stored_dup": 0, "stored_missing": 0}
+        else:
+            stored = _check_stored(self.http, self.dep.bases[0], self.document, tag, created)
         end = max(merged["last_receive"], posted["last_sent"])
         cpu = self.sampler.window(posted["first_sent"], end)
         lat = merged.pop("latencies")
@@ -1211,6 +1334,182 @@ class Phase:
             f"clients {cpu['clients']:.2f}, rest of machine {cpu['rest']:.2f}"
         )
         return row
+
+
+# --------------------------------------------------------------------------- Node.js runs
+
+
+def _server_cores(sampler: Sampler, t0: int, t1: int) -> float:
+    return sum(sampler.window(t0, t1)["servers"])
+
+
+def _quiet_after(sampler: Sampler, start_ns: int, limit_s: float = 90.0) -> float:
+    """Seconds from ``start_ns`` until the servers' CPU stays under 0.05 cores for 0.3 s: how
+    long closing the sockets kept them busy."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        samples = [x for x in sampler.samples if x[0] >= start_ns]
+        servers = [n for n in sampler.pids if n.startswith("server")]
+        quiet = 0
+        for (t0, cpu0, *_), (t1, cpu1, *_) in itertools.pairwise(samples):
+            used = sum(cpu1.get(n, 0.0) - cpu0.get(n, 0.0) for n in servers)
+            quiet = quiet + 1 if used / max(1e-3, (t1 - t0) / 1e9) < 0.05 else 0
+            if quiet == 3:
+                return (t0 - start_ns) / 1e9 - 0.2
+    return float("nan")
+
+
+def _gc_lines(dep: Deployment, seen: dict[str, int]) -> list[str]:
+    """The servers' new "gc:" log lines since the last call (handbook/core/gcpolicy.py)."""
+    lines: list[str] = []
+    for log in sorted(dep.logs):
+        text = log.read_text(errors="replace")
+        start = seen.get(str(log), 0)
+        seen[str(log)] = len(text)
+        lines += [line for line in text[start:].splitlines() if "gc:" in line]
+    return lines
+
+
+def run_node(kind: str, processes: int, settings: Settings, round_no: int) -> dict[str, Any]:
+    """One deployment (the product, or the reference) driven by Node.js clients: a burst of
+    sockets connecting and joining, memory, latency to all of them, closing them, then
+    sustained posting to ``throughput_readers``."""
+    result: dict[str, Any] = {"client": "node", "kind": kind, "processes": processes}
+    result["round"] = round_no
+    product = kind == "product"
+    clients: list[NodeClient] = []
+    with contextlib.ExitStack() as stack:
+        if product:
+            dep = stack.enter_context(deployment(processes, False, settings.workdir))
+        else:
+            dep = stack.enter_context(reference_deployment(settings.workdir))
+        sampler = stack.enter_context(Sampler())
+        try:
+            result.update(database=dep.database, queue=dep.queue)
+            for number, pid in enumerate(dep.pids):
+                sampler.track(f"server {'AB'[number] if number < 2 else number}", pid)
+            if dep.redis_pid:
+                sampler.track("redis", dep.redis_pid)
+            bases = dep.bases
+            if product:
+                _log(f"{kind}: {processes} server process(es) on ports {dep.ports}; signing in")
+                poster_http: Any = _sign_in(bases[0], POSTER, BROWSER_AGENT)
+                document = _find_document(poster_http, bases[0])
+                # A browser per few sockets: the readers' sessions are spread over devices.
+                cookies = [
+                    _sign_in(bases[0], login, BROWSER_AGENT).cookies["session"]
+                    for login in READERS * 4
+                ]
+                poster_cookie = poster_http.cookies["session"]
+            else:
+                _log(f"{kind}: the minimal Node.js Socket.IO server on port {dep.ports[0]}")
+                poster_http, document, cookies, poster_cookie = None, 1, ["none"], "none"
+            result["busy_before"] = _wait_quiet()
+            logs = settings.workdir / f"node-clients-{kind}-{round_no}.log"
+            bulk = [NodeClient(f"readers-{n}", None, logs) for n in range(settings.client_procs)]
+            sentinel = NodeClient("sentinels", None, logs)
+            poster = NodeClient("poster", None, logs)
+            clients = [*bulk, sentinel, poster]
+            for client in clients:
+                sampler.track(f"client {client.name}", client.pid)
+                client.call("configure", userAgent=BROWSER_AGENT, deflate=settings.deflate)
+            poster.call("connect_posters", url=bases[0], cookie=poster_cookie, count=1)
+            warm = poster.call(
+                "post_paced",
+                tag=f"warm{secrets.token_hex(4)}",
+                document=document,
+                count=3,
+                interval=0.05,
+            )
+            if len(warm["created"]) != 3:
+                raise RuntimeError(f"warm-up posts were refused: {warm}")
+            after = warm["max_id"]
+            gc_seen: dict[str, int] = {}
+            _gc_lines(dep, gc_seen)
+            time.sleep(1.0)
+            phase = Phase(dep, settings, sampler, bulk, sentinel, poster, poster_http, document)
+            phase.after = after
+            level = max(settings.readers)
+            rss_before = [_rss_kb(p) for p in dep.pids]
+            result["burst"] = _burst(phase, bases, cookies, level)
+            time.sleep(2.0)
+            rss_after = [_rss_kb(p) for p in dep.pids]
+            quiet_start = time.monotonic_ns()
+            time.sleep(5.0)
+            idle_cores = _server_cores(sampler, quiet_start, time.monotonic_ns())
+            phase.idle_cores = idle_cores
+            result["memory"] = {
+                "connections": level,
+                "rss_before_kb": rss_before,
+                "rss_after_kb": rss_after,
+                "kb_per_connection": (sum(rss_after) - sum(rss_before)) / level,
+                "idle_server_cores": idle_cores,
+            }
+            result["gc_burst"] = _gc_lines(dep, gc_seen)
+            result["latency"] = [phase.latency(level, settings.interval)]
+            result["gc_latency"] = _gc_lines(dep, gc_seen)
+            _log(f"closing {level} sockets")
+            start = time.monotonic_ns()
+            closed = _all(phase.readers, "close_readers", timeout=120)
+            result["disconnect"] = {
+                "client_s": max(c["seconds"] for c in closed),
+                "server_busy_s": _quiet_after(sampler, start),
+                "server_cpu_s": _server_cores(sampler, start, time.monotonic_ns())
+                * (time.monotonic_ns() - start)
+                / 1e9,
+            }
+            _log(
+                f"  closed in {result['disconnect']['client_s']:.1f} s, servers busy "
+                f"{result['disconnect']['server_busy_s']:.1f} s"
+            )
+            if settings.posters > 0 and settings.throughput_readers > 0:
+                result["throughput_burst"] = _burst(
+                    phase, bases, cookies, settings.throughput_readers
+                )
+                more = settings.posters - 1
+                poster.call("connect_posters", url=bases[0], cookie=poster_cookie, count=more)
+                result["throughput"] = phase.throughput(settings.throughput_readers)
+                result["gc_throughput"] = _gc_lines(dep, gc_seen)
+        finally:
+            for client in clients:
+                client.stop()
+    return result
+
+
+def _burst(phase: Phase, bases: list[str], cookies: list[str], level: int) -> dict[str, Any]:
+    """``level`` sockets open and join as pages do, all at once (the sentinels last)."""
+    settings = phase.settings
+    sentinels = min(settings.sentinels, level)
+    plan: list[list[tuple[int, str, str]]] = [[] for _ in range(len(phase.bulk) + 1)]
+    for i in range(level):  # any prefix of readers is spread evenly over the servers
+        item = (i, bases[i % len(bases)], cookies[i % len(cookies)])
+        plan[-1 if i >= level - sentinels else i % len(phase.bulk)].append(item)
+    _log(f"{level} sockets connecting and joining, {settings.width} at a time per client")
+    args = {"document": phase.document, "after": phase.after, "width": settings.width}
+    start = time.monotonic_ns()
+    done = _all_items(phase.bulk, "connect_readers", plan[:-1], **args)
+    done.append(phase.sentinel.call("connect_readers", items=plan[-1], **args))
+    end = time.monotonic_ns()
+    joined = sum(d["joined"] for d in done)
+    if joined != level:
+        errors = [e for d in done for e in d["errors"]]
+        raise RuntimeError(f"{level - joined} sockets failed to connect or join: {errors}")
+    cpu = phase.sampler.window(start, end)
+    seconds = (end - start) / 1e9
+    row = {
+        "sockets": level,
+        "seconds": seconds,
+        "server_ms_per_socket": sum(cpu["servers"]) * cpu["wall"] / level * 1000,
+        "client_ms_per_socket": cpu["clients"] * cpu["wall"] / level * 1000,
+        "cpu": cpu,
+    }
+    _log(
+        f"  {level} connected and joined in {seconds:.2f} s; server "
+        f"{row['server_ms_per_socket']:.2f} ms CPU per socket, clients "
+        f"{row['client_ms_per_socket']:.2f} ms"
+    )
+    return row
 
 
 # --------------------------------------------------------------------------- report
@@ -1374,6 +1673,143 @@ def report(results: list[dict[str, Any]], elapsed: float) -> str:
     return "\n".join(out)
 
 
+#: The figures compared across rounds: (label, how to read it from a Node.js run, format).
+_NODE_METRICS: list[tuple[str, Any, str]] = [
+    ("sockets connected and joined, s", lambda r: r["burst"]["seconds"], "{:.2f}"),
+    ("  server CPU per socket, ms", lambda r: r["burst"]["server_ms_per_socket"], "{:.2f}"),
+    ("  client CPU per socket, ms", lambda r: r["burst"]["client_ms_per_socket"], "{:.2f}"),
+    ("memory per idle connection, KB", lambda r: r["memory"]["kb_per_connection"], "{:.1f}"),
+    ("latency median, ms", lambda r: r["latency"][0]["median_ms"], "{:.1f}"),
+    ("latency p99, ms", lambda r: r["latency"][0]["p99_ms"], "{:.1f}"),
+    ("latency max, ms", lambda r: r["latency"][0]["max_ms"], "{:.1f}"),
+    ("last-joined p99, ms", lambda r: r["latency"][0]["last_p99_ms"], "{:.1f}"),
+    ("server CPU per comment, ms", lambda r: r["latency"][0]["server_ms_per_comment"], "{:.1f}"),
+    ("client cores (latency run)", lambda r: r["latency"][0]["cpu"]["clients"], "{:.2f}"),
+    ("closing: clients done, s", lambda r: r["disconnect"]["client_s"], "{:.2f}"),
+    ("closing: server busy, s", lambda r: r["disconnect"]["server_busy_s"], "{:.2f}"),
+    ("sustained: stored comments/s", lambda r: r["throughput"]["stored_per_s"], "{:.1f}"),
+    ("sustained: deliveries/s", lambda r: r["throughput"]["delivered_per_s"], "{:.0f}"),
+    ("sustained: ack p99, ms", lambda r: r["throughput"]["ack_p99_ms"], "{:.0f}"),
+    (
+        "sustained: server CPU per comment, ms",
+        lambda r: r["throughput"]["server_ms_per_comment"],
+        "{:.2f}",
+    ),
+    ("sustained: server cores", lambda r: sum(r["throughput"]["cpu"]["servers"]), "{:.2f}"),
+    ("sustained: client cores", lambda r: r["throughput"]["cpu"]["clients"], "{:.2f}"),
+    ("sustained: rest of machine, cores", lambda r: r["throughput"]["cpu"]["rest"], "{:.2f}"),
+]
+
+
+def _metric(run: dict[str, Any], read: Any) -> float:
+    try:
+        return float(read(run))
+    except (KeyError, IndexError, TypeError):
+        return float("nan")
+
+
+def report_node(results: list[dict[str, Any]]) -> str:
+    """Each Node.js run, then every figure as min / median over the rounds, product beside
+    the reference."""
+    out: list[str] = []
+    add = out.append
+    for res in results:
+        add("")
+        name = (
+            f"the product, {res['processes']} process(es): {res['database']}; queue {res['queue']}"
+            if res["kind"] == "product"
+            else "the reference: a minimal Node.js Socket.IO server on ws (no storage)"
+        )
+        add(f"== Node.js clients, round {res['round']}: {name}")
+        add(f"   machine busy before measuring: {res['busy_before'] * 100:.0f} % of its CPUs")
+        burst, mem = res["burst"], res["memory"]
+        add(
+            f"   burst: {burst['sockets']} sockets connected and joined in "
+            f"{burst['seconds']:.2f} s; CPU per socket: server {burst['server_ms_per_socket']:.2f} "
+            f"ms, clients {burst['client_ms_per_socket']:.2f} ms; cores: servers "
+            f"{_cores(burst['cpu']['servers'])}, clients {burst['cpu']['clients']:.2f}, rest "
+            f"{burst['cpu']['rest']:.2f}"
+        )
+        before = "+".join(str(v // 1024) for v in mem["rss_before_kb"])
+        after = "+".join(str(v // 1024) for v in mem["rss_after_kb"])
+        add(
+            f"   memory: RSS {before} → {after} MiB = {mem['kb_per_connection']:.1f} KB per idle "
+            f"connection; idle servers {mem['idle_server_cores']:.3f} cores"
+        )
+        rows = [*res.get("latency", [])]
+        if res.get("throughput"):
+            rows.append(res["throughput"])
+        for row in rows:
+            cpu = row["cpu"]
+            label = (
+                f"{row['readers']} readers, 1 comment / {row['interval_ms']:.0f} ms"
+                if row["kind"] == "latency"
+                else f"{row['readers']} readers, {row['posters']} posters flat out"
+            )
+            add(
+                f"   {label}: {row['received']}/{row['expected']} delivered, lost {row['lost']}, "
+                f"dup {row['dup']}, stored {row['stored']} (dup {row['stored_dup']}, missing "
+                f"{row['stored_missing']}); latency median {row['median_ms']:.1f}, p99 "
+                f"{row['p99_ms']:.1f}, max {row['max_ms']:.1f} ms, last-joined p99 "
+                f"{row['last_p99_ms']:.1f} ms; ack p50 {row['ack_median_ms']:.1f}, p99 "
+                f"{row['ack_p99_ms']:.1f} ms"
+            )
+            add(
+                f"      cores: servers {_cores(cpu['servers'])}, clients {cpu['clients']:.2f} "
+                f"(busiest {cpu['client_max']:.2f}), rest {cpu['rest']:.2f}; server CPU per "
+                f"comment {row['server_ms_per_comment']:.2f} ms; client CPU per delivery "
+                f"{row['client_us_per_delivery']:.1f} µs; client loop lag p99 "
+                f"{row['lag_p99']:.0f} ms; dropped sockets {row['dropped']} {row['dropped_why']}"
+            )
+        tp = res.get("throughput")
+        if tp:
+            add(
+                f"   sustained: stored {tp['stored_per_s']:.1f} comments/s, "
+                f"{tp['delivered_per_s']:.0f} deliveries/s, the last {tp['tail_s']:.1f} s "
+                "after posting stopped"
+            )
+        dis = res.get("disconnect")
+        if dis:
+            add(
+                f"   closing {burst['sockets']} sockets: clients done in {dis['client_s']:.2f} s, "
+                f"servers busy {dis['server_busy_s']:.2f} s ({dis['server_cpu_s']:.2f} s CPU)"
+            )
+        for phase in ("burst", "latency", "throughput"):
+            lines = res.get(f"gc_{phase}") or []
+            if lines:
+                add(f"   gc during the {phase} phase ({len(lines)} lines):")
+                out.extend(f"     {line.strip()[:160]}" for line in lines[-6:])
+        for row in rows:
+            for who, lines in row.get("profile", {}).items():
+                add(f"   py-spy, {who} during the {row['readers']}-reader {row['kind']} run:")
+                out.extend(f"     {line}" for line in lines)
+    kinds = list(dict.fromkeys(r["kind"] for r in results))
+    rounds = len({r["round"] for r in results})
+    add("")
+    add(f"Node.js clients, {rounds} round(s): min / median of each figure")
+    add(f"   {'':40s}" + "".join(f"{k:>24s}" for k in kinds))
+    for label, read, fmt in _NODE_METRICS:
+        cells = []
+        for kind in kinds:
+            values = sorted(_metric(r, read) for r in results if r["kind"] == kind)
+            values = [v for v in values if v == v]  # NaN: not measured
+            if values:
+                cells.append(f"{fmt.format(values[0])} / {fmt.format(statistics.median(values))}")
+            else:
+                cells.append("-")
+        add(f"   {label:40s}" + "".join(f"{c:>24s}" for c in cells))
+    ok = all(
+        _ok(row)
+        for res in results
+        for row in [*res.get("latency", []), *([res["throughput"]] if "throughput" in res else [])]
+    )
+    add(
+        "   delivery check: "
+        + ("every reader got every comment exactly once" if ok else "LOSS OR DUPLICATES FOUND")
+    )
+    return "\n".join(out)
+
+
 def _fanouts(text: str) -> list[str]:
     values = [v.strip() for v in text.split(",") if v.strip()]
     if not values or any(v not in {"on", "off"} for v in values):
@@ -1396,14 +1832,40 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--readers", default="200,1000", help="reader counts for the latency runs")
-    parser.add_argument("--processes", default="1,2", help="server processes: 1, 2 or both")
-    parser.add_argument("--comments", type=int, default=50, help="comments per latency run")
-    parser.add_argument("--interval-ms", type=float, default=100.0)
+    parser.add_argument(
+        "--clients",
+        default="node,python",
+        help="node (the Node.js load client, product beside the reference), python (the "
+        "python-socketio check), or both",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Node.js rounds (min / median)")
+    parser.add_argument("--node-readers", type=int, default=2000, help="Node.js: sockets")
+    parser.add_argument("--node-comments", type=int, default=30, help="Node.js: latency run")
+    parser.add_argument("--node-interval-ms", type=float, default=1000.0)
+    parser.add_argument(
+        "--reference",
+        default="node",
+        help="node: the minimal Node.js Socket.IO server of bench/comments_reference.js beside "
+        "the product in every round; none: the product alone",
+    )
+    parser.add_argument(
+        "--width", type=int, default=100, help="Node.js: sockets opening at once per process"
+    )
+    parser.add_argument(
+        "--deflate",
+        default="all",
+        choices=["all", "large", "off"],
+        help="Node.js clients' permessage-deflate: offered and used for every message (as "
+        "Chrome), only above 1 KB (ws's default), or not offered",
+    )
+    parser.add_argument("--readers", default="200", help="python: reader counts, latency runs")
+    parser.add_argument("--processes", default="1", help="server processes: 1, 2 or both")
+    parser.add_argument("--comments", type=int, default=50, help="python: comments per run")
+    parser.add_argument("--interval-ms", type=float, default=100.0, help="python: pace")
     parser.add_argument("--posters", type=int, default=10, help="posters in the throughput run")
     parser.add_argument("--duration", type=float, default=10.0, help="throughput run, seconds")
     parser.add_argument("--throughput-readers", type=int, default=200)
-    parser.add_argument("--idle", type=int, default=1000, help="sockets for the memory figure")
+    parser.add_argument("--idle", type=int, default=200, help="python: sockets, memory figure")
     parser.add_argument("--client-procs", type=int, default=2, help="bulk reader processes")
     parser.add_argument(
         "--sentinels",
@@ -1414,75 +1876,111 @@ def main() -> int:
     parser.add_argument(
         "--relaxed-ms",
         type=float,
-        default=500.0,
-        help="repeat the largest latency run with this pace (0: do not)",
+        default=0.0,
+        help="python: repeat the largest latency run with this pace (0: do not)",
     )
     parser.add_argument(
         "--pin",
         action="store_true",
-        help="pin the single server to CPU 0 and the client processes to CPU 1",
+        help="python: pin the single server to CPU 0 and the client processes to CPU 1",
     )
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="py-spy server A and a client process during the largest latency run, and "
-        "server A during the sustained run",
+        help="py-spy server A (and a python client process) during the largest latency run, "
+        "and server A during the sustained run",
     )
     parser.add_argument(
         "--fast-fanout",
         default="on",
-        help="SOCKETIO_FAST_FANOUT of the servers: on, off, or off,on to A/B them in one sitting",
+        help="python: SOCKETIO_FAST_FANOUT of the servers: on, off, or off,on to A/B them",
     )
     parser.add_argument(
         "--sqlite-synchronous",
         default="",
-        help="one-process (SQLite) deployments once per value: NORMAL, FULL, or a list such as "
-        "NORMAL,FULL,NORMAL,FULL (default: the server's own, FULL)",
+        help="python: one-process (SQLite) deployments once per value: NORMAL, FULL, or a "
+        "list such as NORMAL,FULL,NORMAL,FULL (default: the server's own, FULL)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
+    kinds = {v.strip() for v in args.clients.split(",") if v.strip()}
+    if not kinds or kinds - {"node", "python"}:
+        raise SystemExit(f"--clients: node, python or both (got {args.clients!r})")
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so every finally block runs
     started = time.monotonic()
     ctx = multiprocessing.get_context("spawn")
-    results = []
+    results: list[dict[str, Any]] = []
+    node_results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-comments-") as tmp:
-        settings = Settings(
-            readers=_ints(args.readers),
-            comments=args.comments,
-            interval=args.interval_ms / 1000,
-            posters=args.posters,
-            duration=args.duration,
-            throughput_readers=args.throughput_readers,
-            idle=args.idle,
-            client_procs=max(1, args.client_procs),
-            sentinels=max(1, min(args.sentinels, *_ints(args.readers), args.throughput_readers)),
-            relaxed=args.relaxed_ms / 1000,
-            pin=args.pin and (os.cpu_count() or 1) > 1,
-            profile=args.profile,
-            workdir=Path(tmp),
-        )
-        modes = _synchronous(args.sqlite_synchronous)
-        runs = [
-            (p, f, s)
-            for f in _fanouts(args.fast_fanout)
-            for p in _ints(args.processes)
-            for s in (modes if p == 1 else [None])
-        ]
-        for processes, fanout, synchronous in runs:
-            try:
-                results.append(run_deployment(processes, settings, ctx, fanout, synchronous))
-            except Exception:
-                for log in sorted(Path(tmp).glob("instance-*/serve-*.log")):
-                    print(f"--- {log.name} (last lines)", file=sys.stderr)
-                    text = log.read_text(errors="replace")
-                    print(text[-2000:], file=sys.stderr)
-                    shutil.copy(log, Path(tempfile.gettempdir()) / f"bench-{log.name}")
-                raise
-    text = report(results, time.monotonic() - started)
+        try:
+            if "node" in kinds:
+                _install_ws()
+                node = Settings(
+                    readers=[args.node_readers],
+                    comments=args.node_comments,
+                    interval=args.node_interval_ms / 1000,
+                    posters=args.posters,
+                    duration=args.duration,
+                    throughput_readers=args.throughput_readers,
+                    idle=args.node_readers,
+                    client_procs=max(1, args.client_procs),
+                    sentinels=max(1, min(args.sentinels, args.throughput_readers)),
+                    relaxed=0.0,
+                    pin=False,
+                    profile=args.profile,
+                    workdir=Path(tmp),
+                    width=args.width,
+                    deflate=args.deflate,
+                )
+                for number in range(1, args.rounds + 1):
+                    order = ["product", "reference"] if args.reference == "node" else ["product"]
+                    if number % 2 == 0:  # alternate, so neither always meets the same load
+                        order.reverse()
+                    for kind in order:
+                        processes = _ints(args.processes) if kind == "product" else [1]
+                        for count in processes:
+                            node_results.append(run_node(kind, count, node, number))
+            if "python" in kinds:
+                readers = _ints(args.readers)
+                settings = Settings(
+                    readers=readers,
+                    comments=args.comments,
+                    interval=args.interval_ms / 1000,
+                    posters=args.posters,
+                    duration=args.duration,
+                    throughput_readers=args.throughput_readers,
+                    idle=args.idle,
+                    client_procs=max(1, args.client_procs),
+                    sentinels=max(1, min(args.sentinels, *readers, args.throughput_readers)),
+                    relaxed=args.relaxed_ms / 1000,
+                    pin=args.pin and (os.cpu_count() or 1) > 1,
+                    profile=args.profile,
+                    workdir=Path(tmp),
+                )
+                modes = _synchronous(args.sqlite_synchronous)
+                runs = [
+                    (p, f, s)
+                    for f in _fanouts(args.fast_fanout)
+                    for p in _ints(args.processes)
+                    for s in (modes if p == 1 else [None])
+                ]
+                for processes, fanout, synchronous in runs:
+                    results.append(run_deployment(processes, settings, ctx, fanout, synchronous))
+        except Exception:
+            for log in sorted(Path(tmp).glob("instance-*/serve-*.log")):
+                print(f"--- {log.name} (last lines)", file=sys.stderr)
+                text = log.read_text(errors="replace")
+                print(text[-2000:], file=sys.stderr)
+                shutil.copy(log, Path(tempfile.gettempdir()) / f"bench-{log.name}")
+            raise
+    text = report(results, time.monotonic() - started) if results else ""
+    if node_results:
+        text = report_node(node_results) + ("\n\npython-socketio clients:\n" + text if text else "")
     print(text)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        both = {"node": node_results, "python": results}
+        args.json.write_text(json.dumps(both, indent=2, ensure_ascii=False, default=str))
     return 0
 
 

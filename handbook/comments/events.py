@@ -10,14 +10,20 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
-from flask_login import current_user
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import request, session
 from flask_socketio import join_room
 
+from handbook.accounts.models import Device, User
+from handbook.accounts.sessions import DEVICE
 from handbook.comments import service
 from handbook.comments.operations import CommentError
 from handbook.core import db
 from handbook.core.extensions import socketio
+from handbook.core.realtime import forget_request
+from handbook.core.timeutil import utcnow
+from handbook.orgs.models import Membership, Organization
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +34,89 @@ _SIGNED_OUT = {
 }
 
 
-def _handle(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    if not current_user.is_authenticated:
-        return _SIGNED_OUT
+_VALID = (
+    User.active.is_(True),
+    User.session_version == sa.bindparam("version"),
+    Device.id == sa.bindparam("device"),
+    Device.user_id == User.id,
+    Device.revoked_at.is_(None),
+    Device.expires_at > sa.bindparam("now"),
+)
+#: What the policy reads about a member, as plain rows (built once: composing a statement
+#: costs more than running it). Memberships in id order; none gives one row of Nones.
+_FACTS = (
+    sa.select(
+        User.is_admin,
+        User.full_name,
+        Membership.id,
+        Membership.role,
+        Organization.id,
+        Organization.path,
+    )
+    .select_from(User)
+    .join(Device, sa.and_(*_VALID))
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organization, Organization.id == Membership.organization_id)
+    .where(User.id == sa.bindparam("user"))
+    .order_by(Membership.id)
+)
+_MEMBER = (
+    sa.select(User)
+    .join(Device, sa.and_(*_VALID))
+    .where(User.id == sa.bindparam("user"))
+    .options(so.joinedload(User.memberships))
+)
+#: Members loaded before, with the facts they were loaded with (at most ``_KNOWN_MAX``).
+_known: dict[tuple[int, int], tuple[tuple[Any, ...], User]] = {}
+_KNOWN_MAX = 10_000
+
+
+def member() -> User | None:
+    """The member behind this socket, still signed in on its device.
+
+    The socket's session is the one its connection was accepted with, credential checked
+    (``accounts/events.py``); what can change since is the account (disabled, password changed:
+    a new session version), the device (signed out, expired) and the memberships the policy
+    reads, and that is what is asked here, as plain rows, at every event. When those facts are
+    what they were last time, the member loaded then is used again: loaded in a session of its
+    own, with its memberships and their organisations, and never attached to a request's
+    session, it is only read (by the policy, and for the author's name). Flask-Login's loader
+    would load user, device and memberships (three queries and their objects) every time.
+    """
+    user_id, _, version = str(session.get("_user_id", "")).partition(".")
+    device_id = str(session.get(DEVICE, "")).partition(".")[0]
+    if not (user_id.isdigit() and version.isdigit() and device_id.isdigit()):
+        return None
+    params: dict[str, Any] = {
+        "user": int(user_id),
+        "version": int(version),
+        "device": int(device_id),
+        "now": utcnow(),
+    }
+    facts = tuple(tuple(row) for row in db.session.execute(_FACTS, params))
+    if not facts:
+        return None
+    engine = db.session.get_bind()
+    key = (id(engine), params["user"])  # one app's database, not another's (tests)
+    known = _known.get(key)
+    if known is not None and known[0] == facts:
+        return known[1]
+    with so.Session(engine, expire_on_commit=False) as own:
+        found = own.execute(_MEMBER, params).unique().scalar_one_or_none()
+    if found is None:
+        return None
+    if len(_known) >= _KNOWN_MAX:
+        del _known[next(iter(_known))]
+    _known[key] = (facts, found)
+    return found
+
+
+def _handle(work: Callable[[User], dict[str, Any]]) -> dict[str, Any]:
     try:
-        return work()
+        user = member()
+        if user is None:
+            return _SIGNED_OUT
+        return work(user)
     except CommentError as error:
         db.session.rollback()
         return service.refusal(error)
@@ -40,12 +124,14 @@ def _handle(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         db.session.rollback()
         logger.exception("comment event failed")
         return {"ok": False, "status": 500, "error": "Hệ thống gặp sự cố, vui lòng gửi lại sau."}
+    finally:
+        forget_request()
 
 
 @socketio.on("comments.join")
 def _join(data: Any = None) -> dict[str, Any]:
-    def work() -> dict[str, Any]:
-        room, result = service.sync(current_user, data)
+    def work(user: User) -> dict[str, Any]:
+        room, result = service.sync(user, data)
         join_room(room, sid=request.sid)  # type: ignore[attr-defined]
         return result
 
@@ -54,12 +140,12 @@ def _join(data: Any = None) -> dict[str, Any]:
 
 @socketio.on("comment.post")
 def _post(data: Any = None) -> dict[str, Any]:
-    return _handle(lambda: service.post(current_user, data))
+    return _handle(lambda user: service.post(user, data))
 
 
 def _change(action: str) -> Callable[[Any], dict[str, Any]]:
     def handler(data: Any = None) -> dict[str, Any]:
-        return _handle(lambda: service.change(current_user, action, data))
+        return _handle(lambda user: service.change(user, action, data))
 
     return handler
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
 from handbook.accounts.models import User
 from handbook.comments import operations as ops
 from handbook.comments.models import Comment
@@ -36,18 +39,24 @@ def _dict(data: Any) -> dict[str, Any]:
     return data
 
 
+#: A document with what the policy reads about it, in one query built once.
+_DOCUMENT = (
+    sa.select(Document)
+    .where(Document.id == sa.bindparam("document"))
+    .options(so.joinedload(Document.organization), so.joinedload(Document.meeting))
+)
+
+
 def document_target(user: User, document_id: int) -> Target:
     """The document as a place to discuss, if ``user`` may read it; 404 otherwise."""
-    document = db.session.get(Document, document_id)
+    document = db.session.scalar(_DOCUMENT, {"document": document_id})
     if (
         document is None
-        or document.meeting_id is None
+        or document.meeting is None
         or not can(user, Action.DOCUMENT_VIEW, document)
     ):
         raise CommentError(_MISSING_DOCUMENT, status=404)
-    meeting = db.session.get(Meeting, document.meeting_id)
-    assert meeting is not None
-    return Target(meeting=meeting, document=document)
+    return Target(meeting=document.meeting, document=document)
 
 
 def agenda_target(user: User, item_id: int) -> Target:
@@ -92,7 +101,7 @@ def sync(user: User, data: Any) -> tuple[str, dict[str, Any]]:
 def post(user: User, data: Any) -> dict[str, Any]:
     data = _dict(data)
     target = target_of(user, data)
-    comment, created = ops.post(
+    comment, created, committed = ops.post_now(
         user,
         target,
         body=data.get("body"),
@@ -100,9 +109,13 @@ def post(user: User, data: Any) -> dict[str, Any]:
         parent_id=data.get("parent"),
         paragraph=data.get("paragraph"),
     )
-    if created:
-        _broadcast("comment.new", comment)
-    db.session.commit()
+    if committed:  # stored with others by the process's writer: tell the readers now
+        if created:
+            push("comment.new", comment_json(comment), to=room_of(target))
+    else:
+        if created:
+            _broadcast("comment.new", comment)
+        db.session.commit()
     return {"ok": True, "created": created, "comment": comment_json(comment, viewer_id=user.id)}
 
 

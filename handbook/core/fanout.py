@@ -1,73 +1,76 @@
-"""Room broadcasts framed once and written at once to every websocket (issue #5).
+"""The websocket transport of ``serve``: one greenlet per connection, a room's frames built once.
 
-Why this reaches into engine.io: python-socketio hands one encoded ``Packet`` of a room
-broadcast to every member's ``Socket.send``, which queues it; each socket's writer greenlet then
-wakes, waits with a new gevent ``Timeout``, frames the packet with wsproto in pure Python and
-sends it: 65-70 µs of server CPU per reader per comment (≈ 70 ms to 1,000 readers). No setting
-reaches that, so websocket sockets are adopted here (``FastSocket``) and write a packet themselves:
+Why this replaces engine.io's websocket handling (issues #5 and #12): python-engineio on gevent
+with simple-websocket gives every connection four greenlets (the request's, a reader thread in
+simple-websocket, engine.io's writer, and a sleeper per ping), a wsproto state machine, a queue
+and a duplicate socket: about 70 KB and 180 garbage-collected objects per idle member, and
+every broadcast woke a writer per reader to frame the same bytes again in pure Python. No
+setting reaches that, so every engine.io socket is adopted here (``FastSocket``) and, on the
+websocket transport, speaks RFC 6455 itself in the request's own greenlet:
 
-- the websocket frame is built once per packet and kept on the packet object, so every
-  member of a room shares the same bytes (frames from a server are never masked);
-- the greenlet that emits hands those bytes to the kernel with one non-blocking ``send()``,
-  when nothing else is pending for that socket; no queue, no switch, no timer.
+- **Reading**: the request greenlet reads and parses the client's frames (masked, maybe
+  fragmented, maybe compressed) and hands each message to engine.io's ``receive``, exactly
+  what engine.io's reader loop did; answers pings, echoes the close handshake.
+- **Writing**: a packet's frame is built once and kept on the packet, so every member of a
+  room shares the same bytes (frames from a server are never masked). Writes made while a
+  greenlet runs are gathered per connection and handed to the kernel when it yields (one
+  hub callback for all connections): one ``send()`` per connection per turn of the loop, so
+  comments posted together reach each reader in one system call, and a lone comment still
+  goes at once. What the kernel does not take waits in the connection's backlog, written in
+  order by a greenlet started only for that (``sendall``, which may wait); every later write
+  goes behind it. Frames never interleave and order is kept: an ack after a broadcast
+  arrives after it.
+- **Pings**: engine.io's ping every ``ping_interval`` is sent by one greenlet for the whole
+  process (a queue in due order), not a sleeping greenlet per socket; engine.io's own
+  monitor still closes a client that stopped answering.
+- **Compression**: a client that offers permessage-deflate (every browser) is answered with
+  ``server_no_context_takeover`` and ``client_no_context_takeover``: packets over engine.io's
+  ``compression_threshold`` (1 KB) are compressed once, shared by every reader, and the
+  client's messages are inflated one at a time, so no connection keeps a zlib context
+  (≈ 100-250 KB each with wsproto); smaller packets go uncompressed, as RFC 7692 allows.
+- **Long-polling** sockets keep engine.io's code until they upgrade; the upgrade's probe is
+  answered here and the queued packets go out first. A connection that is not gevent's plain
+  TCP socket (TLS, another server) keeps the library's path entirely.
 
-Safety rules, for each connection:
-
-- **One writer at a time, frames never interleave.** A direct write happens only when the
-  socket's queue is empty and its writer is idle, and never yields (gevent is cooperative:
-  nothing runs between the check and the write). If the kernel takes only part of a frame,
-  the rest goes into the queue, where the writer sends it whole (``sendall``, which may
-  yield); meanwhile every later write queues up behind it. simple-websocket's own writes
-  (answers to the client's pings and closes) go through the same gate (``_GatedSocket``).
-- **Order is kept.** A packet is written directly only when nothing is queued or being
-  written, otherwise it is queued; the writer sends the queue in order (in one ``sendall``
-  per batch). An ack sent after a broadcast therefore reaches that socket after it.
-- **A slow or dead socket never stalls the fan-out.** A direct write never waits: a full
-  socket buffer only means queueing, exactly as before; a broken one hands the bytes to the
-  writer, which meets the error and ends the socket as engine.io's own writer does.
-- **Polling, the upgrade, and anything unusual take the library's path.** Long-polling
-  sockets, sockets still upgrading, and connections that are not gevent + simple-websocket
-  over plain TCP use engine.io's code unchanged; direct writes start only once the
-  websocket writer runs (after the upgrade's queued packets, which it sends first).
-- **Compression.** A client that negotiated permessage-deflate (every browser) gets a
-  packet larger than engine.io's ``compression_threshold`` (1,024 bytes) compressed by its
-  own wsproto connection, framed in wire order, as before; smaller packets go out
-  uncompressed and shared (RSV1 clear, which RFC 7692 allows per message and which does not
-  touch the compression context), with the same 1 KB threshold as the JavaScript server.
-- **Redis.** The message-queue listener emits through the same ``Manager.emit`` loop and
-  rules. (The poster's own ack can still overtake a broadcast coming back through Redis, as
-  it always could: python-socketio publishes and returns.)
-- **Timeouts.** The writer waits on its queue without engine.io's per-packet ``Timeout`` (it
-  idles while packets go directly); engine.io's ping check still closes a silent client.
-
-It also ends simple-websocket 1.1.0's partial-send bug (#45) for adopted sockets: every byte
-goes through ``sendall`` or the remainder queue.
-
-It relies on engine.io's ``Socket`` internals (``queue``, ``poll``, ``_websocket_handler``,
-``check_ping_timeout``), simple-websocket's ``Server`` attributes and gevent's socket
-``send(data, flags, timeout)``, so it runs only with the exact versions it was written against
-(``PINNED``), else the library's path is used, with a warning; ``SOCKETIO_FAST_FANOUT`` (default
-on) switches it off. Every emit here runs in a greenlet of the hub thread (native threads only
-hash passwords), which the "nothing runs in between" rule needs.
+It relies on engine.io's ``Socket`` internals (``queue``, ``receive``, ``check_ping_timeout``,
+``schedule_ping``, the upgrade flags) and gevent's ``socket.send(data, flags, timeout)`` and
+loop callbacks, so it runs only with the exact versions it was written against (``PINNED``),
+else the library's path is used, with a warning; ``SOCKETIO_FAST_FANOUT`` (default on)
+switches it off. Every write here happens in a greenlet of the hub's thread (native threads only
+hash passwords), which the gathering and ordering rules need.
 """
 
 from __future__ import annotations
 
+import base64
+import collections
+import hashlib
 import logging
+import socket as _socket
 import struct
+import time
+import zlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, NoReturn
 
-from engineio import packet as eio_packet
-from engineio import socket as eio_socket
+import engineio.exceptions as eio_exceptions
+import engineio.packet as eio_packet
+import engineio.socket as eio_socket
+
+from handbook.core import gcpolicy
 
 logger = logging.getLogger(__name__)
 
 #: The library versions whose internals this module was written against.
-PINNED = {"python-engineio": "4.15.1", "simple-websocket": "1.1.0", "gevent": "26.9.0"}
+PINNED = {"python-engineio": "4.15.1", "python-socketio": "5.18.1", "gevent": "26.9.0"}
 
-#: Where a packet keeps its shared websocket frame.
+#: Where a packet keeps its shared websocket frames (plain, and compressed).
 _FRAME = "_handbook_ws_frame"
+_DEFLATED = "_handbook_ws_deflated"
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#: How long a closing handshake may wait for the client before the socket is shut.
+_CLOSE_WAIT_S = 5.0
+_PING = eio_packet.Packet(eio_packet.PING)
 
 
 def install(server: Any, *, enabled: bool) -> bool:
@@ -85,27 +88,62 @@ def install(server: Any, *, enabled: bool) -> bool:
             found,
         )
         return False
-    # Only now: engineio's gevent driver imports gevent's websocket support, which must not
-    # load in a process that is not gevent's (tests, the CLI) before this check.
-    from engineio.async_drivers import gevent as gevent_driver
-
     eio = server.eio
-    if (
-        gevent_driver.SimpleWebSocketWSGI is None
-        or eio._async.get("websocket") is not gevent_driver.WebSocketWSGI
-    ):
-        logger.warning("fast fan-out off: the websocket driver is not simple-websocket")
-        return False
     original = eio.handlers.get("connect")
+    pings = _Pings(eio)
 
     def adopt(sid: str, environ: dict[str, Any]) -> Any:
         sock = eio.sockets.get(sid)
         if type(sock) is eio_socket.Socket:
             sock.__class__ = FastSocket  # same layout; only methods are added
+            sock._pings = pings
+            gcpolicy.connected()
         return original(sid, environ) if original is not None else None
 
     eio.on("connect", adopt)
+    manager = server.manager
+    manager.__class__ = type(f"Indexed{type(manager).__name__}", (RoomIndex, type(manager)), {})
+    manager.joined = {}
+    gcpolicy.start(eio)
     return True
+
+
+class RoomIndex:
+    """python-socketio's room manager, with each client's rooms at hand.
+
+    To let a client go, python-socketio copies the table of rooms and looks for the client in
+    every one of them, every client's own room included: O(clients) per disconnection, so a
+    crowd of 2,000 leaving kept the server busy for seconds. This mixin keeps, per client, the
+    rooms it is in (``joined``) and leaves exactly those."""
+
+    joined: dict[tuple[str, str], set[Any]]
+
+    def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: Any = None) -> None:
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)  # type: ignore[misc]
+        self.joined.setdefault((namespace, sid), set()).add(room)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
+        super().basic_leave_room(sid, namespace, room)  # type: ignore[misc]
+        rooms = self.joined.get((namespace, sid))
+        if rooms is not None:
+            rooms.discard(room)
+            if not rooms:
+                del self.joined[(namespace, sid)]
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        manager: Any = self
+        for room in self.joined.pop((namespace, sid), ()):
+            super().basic_leave_room(sid, namespace, room)  # type: ignore[misc]
+        manager.callbacks.pop(sid, None)
+        for pending in (manager.pending_connect, manager.pending_disconnect):
+            waiting = pending.get(namespace)
+            if waiting is not None and sid in waiting:
+                waiting.remove(sid)
+                if not waiting:
+                    del pending[namespace]
+
+    def get_rooms(self, sid: str, namespace: str) -> list[Any]:
+        return [room for room in self.joined.get((namespace, sid), ()) if room is not None]
 
 
 def _version(name: str) -> str | None:
@@ -115,30 +153,84 @@ def _version(name: str) -> str | None:
         return None
 
 
+# --------------------------------------------------------------------------- frames
+
+
+def _frame(opcode: int, payload: bytes) -> bytes:
+    """An unmasked, final websocket frame (``opcode`` with FIN and any RSV bits set)."""
+    size = len(payload)
+    if size < 126:
+        return bytes((opcode, size)) + payload
+    if size < 65536:
+        return struct.pack("!BBH", opcode, 126, size) + payload
+    return struct.pack("!BBQ", opcode, 127, size) + payload
+
+
 def plain_frame(pkt: eio_packet.Packet) -> bytes:
-    """The unmasked, uncompressed websocket frame of ``pkt``, built once per packet."""
+    """The uncompressed websocket frame of ``pkt``, built once per packet."""
     frame: bytes | None = pkt.__dict__.get(_FRAME)
     if frame is None:
         if pkt.binary:
-            payload, opcode = bytes(pkt.data), 0x82  # FIN + binary
+            frame = _frame(0x82, bytes(pkt.data))  # FIN + binary
         else:
-            payload, opcode = pkt.encode().encode("utf-8"), 0x81  # FIN + text
-        size = len(payload)
-        if size < 126:
-            header = bytes((opcode, size))
-        elif size < 65536:
-            header = struct.pack("!BBH", opcode, 126, size)
-        else:
-            header = struct.pack("!BBQ", opcode, 127, size)
-        frame = header + payload
+            frame = _frame(0x81, pkt.encode().encode("utf-8"))  # FIN + text
         pkt.__dict__[_FRAME] = frame
     return frame
 
 
+def deflated_frame(pkt: eio_packet.Packet) -> bytes:
+    """``pkt`` compressed on its own (no context taken over), built once per packet."""
+    frame: bytes | None = pkt.__dict__.get(_DEFLATED)
+    if frame is None:
+        payload = bytes(pkt.data) if pkt.binary else pkt.encode().encode("utf-8")
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        data = compressor.compress(payload) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        frame = _frame((0xC2 if pkt.binary else 0xC1), data[:-4])  # FIN + RSV1
+        pkt.__dict__[_DEFLATED] = frame
+    return frame
+
+
+def _negotiate(offers: str) -> tuple[str, bool] | None:
+    """The permessage-deflate answer to the client's offers and whether we may compress for
+    it, or None to go without.
+
+    We never keep a context on either side; a client that limits our window
+    (``server_max_window_bits``) gets uncompressed messages, which RFC 7692 allows."""
+    for offer in offers.split(","):
+        name, *params = [p.strip() for p in offer.split(";")]
+        if name.lower() != "permessage-deflate":
+            continue
+        answer = ["permessage-deflate", "server_no_context_takeover", "client_no_context_takeover"]
+        compress = True
+        for param in params:
+            key = param.partition("=")[0].strip().lower()
+            if key == "server_max_window_bits":
+                answer.append(param)  # acknowledged: nothing is compressed for this client
+                compress = False
+            elif key not in {
+                "client_max_window_bits",
+                "server_no_context_takeover",
+                "client_no_context_takeover",
+            }:
+                break  # a parameter we do not know: try the next offer
+        else:
+            return "; ".join(answer), compress
+    return None
+
+
+# --------------------------------------------------------------------------- the socket
+
+
 class FastSocket(eio_socket.Socket):
-    """An engine.io socket that, on the websocket transport, writes its packets itself."""
+    """An engine.io socket that, on the websocket transport, reads and writes frames itself."""
 
     _wire: _Wire | None = None
+    _pings: _Pings | None = None
+    _ping_at = 0.0
+    # engine.io's own attributes, set in its __init__ (the library has no annotations)
+    last_ping: float | None
+    closed: bool
+    closing: bool
 
     def send(self, pkt: eio_packet.Packet) -> None:
         wire = self._wire
@@ -147,15 +239,13 @@ class FastSocket(eio_socket.Socket):
             return
         if not self.check_ping_timeout():
             return
-        if wire.busy or self.queue.qsize() or not wire.sws.connected:
-            self.queue.put(pkt)  # behind what is pending; a closing connection: the writer
-        else:
-            try:
-                data = wire.frame(pkt)
-            except Exception:  # never break the caller's fan-out: the writer meets it
-                self.queue.put(pkt)
-            else:
-                wire.write_now(data)
+        if pkt.packet_type == eio_packet.MESSAGE:
+            _messages[0] = True
+        try:
+            wire.write(wire.frame(pkt))
+        except Exception:  # never break the caller's fan-out for one odd packet
+            logger.warning("%s: could not frame a packet", self.sid, exc_info=True)
+            return
         log = self.server.logger
         if log.isEnabledFor(logging.INFO):
             log.info(
@@ -165,136 +255,424 @@ class FastSocket(eio_socket.Socket):
                 pkt.data if not isinstance(pkt.data, bytes) else "<binary>",
             )
 
-    def poll(self) -> list[eio_packet.Packet]:
-        wire = self._wire
-        if wire is not None and self.upgraded and not wire.done:
-            return wire.run_writer()  # engine.io's websocket writer greenlet lands here
-        return super().poll()
+    def schedule_ping(self) -> None:
+        if self.last_ping and self._pings is not None:
+            self.last_ping = None  # engine.io's sentinel: a ping is on its way
+            self._pings.add(self)
+        elif self.last_ping:
+            super().schedule_ping()
 
-    def _websocket_handler(self, ws: Any) -> Any:
-        wire = _Wire.attach(self, ws)
-        if wire is None:
-            return super()._websocket_handler(ws)
+    def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        if not self.closed and not self.closing:
+            gcpolicy.disconnected()
+        wire = self._wire
+        if wire is None or not wire.active:
+            super().close(wait=wait, abort=abort, reason=reason)
+            return
+        if self.closed or self.closing:
+            return
+        self.closing = True
+        self.server._trigger_event(
+            "disconnect", self.sid, reason or self.server.reason.SERVER_DISCONNECT, run_async=False
+        )
+        if not abort:
+            wire.write(plain_frame(eio_packet.Packet(eio_packet.CLOSE)))
+        self.closed = True
+        wire.close(1000)
+
+    def _upgrade_websocket(self, environ: dict[str, Any], start_response: Any) -> Any:
+        sock = _raw_socket(environ)
+        key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "")
+        if (
+            sock is None
+            or self.upgraded
+            or environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13"
+            or len(key) > 64
+        ):
+            return super()._upgrade_websocket(environ, start_response)
+        accept = base64.b64encode(hashlib.sha1(key.encode() + _GUID).digest())  # noqa: S324 - RFC 6455
+        deflate = _negotiate(environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS", ""))
+        head = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n"
+        )
+        if deflate is not None:
+            head += b"Sec-WebSocket-Extensions: " + deflate[0].encode() + b"\r\n"
+        try:
+            sock.sendall(head + b"\r\n")
+        except OSError:  # gone before the answer: as a connection that ended
+            self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+            return []
+        wire = _Wire(
+            self, sock, compress=deflate is not None and deflate[1], inflate=deflate is not None
+        )
         self._wire = wire
         try:
-            return super()._websocket_handler(ws)
+            wire.run()
         finally:
-            wire.active = False
-            wire.done = True
+            wire.end()
+            self._wire = wire  # keep closing through it: sends after the end are dropped
+            self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+        return []
+
+
+def _raw_socket(environ: dict[str, Any]) -> Any:
+    """gevent's plain TCP socket under this request, or None (TLS, another server)."""
+    import gevent.socket
+
+    if not str(environ.get("SERVER_SOFTWARE", "")).startswith("gevent"):
+        return None
+    stream = environ.get("wsgi.input")
+    if stream is not None and not hasattr(stream, "raw") and hasattr(stream, "rfile"):
+        stream = stream.rfile
+    sock = getattr(getattr(stream, "raw", None), "_sock", None)
+    return sock if type(sock) is gevent.socket.socket else None
+
+
+# --------------------------------------------------------------------------- one connection
+
+
+class _Closed(Exception):
+    """The connection ended (EOF, reset, a protocol error, or the close handshake)."""
 
 
 class _Wire:
-    """One websocket connection's write side: direct writes, frames, and the writer loop."""
+    """One websocket connection: its reader loop (in the request's greenlet) and its writes."""
 
-    def __init__(self, socket: FastSocket, sws: Any, sock: Any) -> None:
+    __slots__ = (
+        "socket",
+        "sock",
+        "compress",
+        "inflate",
+        "threshold",
+        "limit",
+        "active",
+        "pending",
+        "backlog",
+        "writer",
+        "closing",
+        "timer",
+        "buffer",
+    )
+
+    def __init__(self, socket: FastSocket, sock: Any, *, compress: bool, inflate: bool) -> None:
         self.socket = socket
-        self.queue = socket.queue
-        self.sws = sws  # simple_websocket.Server
-        self.sock = sock  # its gevent socket
-        extensions = sws.environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS", "")
-        #: The client may have negotiated permessage-deflate: big packets stay per socket.
-        self.deflate = "permessage-deflate" in extensions.lower()
+        self.sock = sock
+        #: The client takes compressed messages (and may send them).
+        self.compress = compress
+        self.inflate = inflate
         self.threshold = socket.server.compression_threshold
-        #: Direct writes allowed (the websocket writer runs); False before and after.
+        self.limit = socket.server.max_http_buffer_size
+        #: Direct writes allowed (the websocket is up); False before and after.
         self.active = False
-        #: The writer holds bytes not yet fully written (it may be waiting for the kernel).
-        self.busy = False
-        self.done = False
+        #: Bytes written during this turn of the loop, sent when it yields.
+        self.pending: list[bytes] = []
+        #: Bytes the kernel did not take yet, sent in order by ``writer``.
+        self.backlog: collections.deque[bytes | memoryview] | None = None
+        self.writer: Any = None
+        self.closing = False
+        self.timer: Any = None
+        self.buffer = bytearray()
 
-    @classmethod
-    def attach(cls, socket: FastSocket, ws: Any) -> _Wire | None:
-        """The wire for engine.io's websocket wrapper ``ws``, or None for the library path."""
-        import gevent.socket
-        import simple_websocket
-
-        sws = getattr(ws, "ws", None)
-        if not isinstance(sws, simple_websocket.Server) or sws.mode != "gevent":
-            return None
-        sock = sws.sock
-        if type(sock) is not gevent.socket.socket:  # TLS or anything else: library path
-            return None
-        wire = cls(socket, sws, sock)
-        # a stand-in, not a socket.socket: it forwards all but send (duck typing, as intended)
-        sws.sock = _GatedSocket(sock, wire)  # type: ignore[assignment]
-        return wire
+    # --- writing ---------------------------------------------------------------------------
 
     def frame(self, pkt: eio_packet.Packet) -> bytes:
         frame = plain_frame(pkt)
-        if self.deflate and len(frame) > self.threshold:
-            from wsproto.events import Message, TextMessage
-
-            # Compressed by this connection's own context, in wire order, as simple-websocket
-            # would; the packet is framed here, right before it is written or queued as bytes.
-            event = Message(data=bytes(pkt.data)) if pkt.binary else TextMessage(pkt.encode())
-            return bytes(self.sws.ws.send(event))
+        if self.compress and len(frame) > self.threshold:
+            return deflated_frame(pkt)
         return frame
 
-    def write_now(self, data: bytes | memoryview) -> None:
-        """Write while nothing is pending; what the kernel does not take is queued."""
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` behind everything written before; it leaves when the loop turns.
+        Nothing follows a close frame."""
+        if self.closing:
+            return
+        if self.backlog is not None:
+            self.backlog.append(data)
+            return
+        if not self.pending:
+            _gather(self)
+        self.pending.append(data)
+
+    def flush(self) -> None:
+        """Hand what this turn wrote to the kernel, without waiting; the rest to the writer."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        if self.backlog is not None:
+            self.backlog.append(data)
+            return
         try:
             sent = self.sock.send(data, 0, 0.0)  # gevent: timeout 0 never waits
-        except OSError:  # full (BlockingIOError) or broken: the writer takes over
+        except OSError:  # full (a timeout) or broken: the writer meets it
             sent = 0
         if sent < len(data):
-            self.queue.put(memoryview(data)[sent:] if sent else data)
+            self.backlog = collections.deque([memoryview(data)[sent:] if sent else data])
+            import gevent
 
-    def write_or_queue(self, data: bytes | memoryview) -> None:
-        if self.busy or self.queue.qsize():
-            self.queue.put(bytes(data))
-        else:
-            self.write_now(data)
+            self.writer = gevent.spawn(self._drain)
 
-    def run_writer(self) -> list[eio_packet.Packet]:
-        """The websocket writer: send what is queued, in order; [] ends it (engine.io closes)."""
-        queue = self.queue
-        self.active = True
+    def _drain(self) -> None:
+        """Send the backlog in order (waiting for the kernel), then go back to direct writes."""
+        backlog = self.backlog
         try:
-            while True:
-                item = queue.get()  # no timeout: close() and the reader's end put None
-                self.busy = True
-                queue.task_done()
-                chunks: list[bytes | memoryview] = []
-                stop = False
-                while True:
-                    if item is None:
-                        stop = True
-                        break
-                    if not isinstance(item, eio_packet.Packet):
-                        chunks.append(item)  # an already framed remainder or control frame
-                    elif self.sws.connected:
-                        chunks.append(self.frame(item))
-                    # else: the client closed; engine.io's writer drops the rest as well
-                    if not queue.qsize():
-                        break
-                    item = queue.get_nowait()
-                    queue.task_done()
-                if chunks:
-                    self.sock.sendall(chunks[0] if len(chunks) == 1 else b"".join(chunks))
-                self.busy = False
-                if stop:
-                    return []
-        except Exception as exc:  # a broken connection ends the writer, as in engine.io
-            logger.debug("%s: websocket writer ended: %r", self.socket.sid, exc)
-            return []
+            while backlog:
+                self.sock.sendall(backlog.popleft())
+        except OSError as exc:
+            logger.debug("%s: websocket write failed: %r", self.socket.sid, exc)
+            self.shutdown()
         finally:
-            # From here on simple-websocket writes its close frame itself.
-            self.active = False
-            self.busy = False
-            self.done = True
+            self.backlog = None
+            self.writer = None
+
+    def close(self, code: int) -> None:
+        """Start the closing handshake; the socket is shut if the client does not answer."""
+        if self.closing:
+            return
+        self.write(_frame(0x88, struct.pack("!H", code)))
+        self.closing = True
+        if self.active:
+            import gevent
+
+            self.timer = gevent.get_hub().loop.timer(_CLOSE_WAIT_S)
+            self.timer.start(self.shutdown)
+
+    def shutdown(self) -> None:
+        try:
+            self.sock.shutdown(_socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def end(self) -> None:
+        self.active = False
+        if self.timer is not None:
+            self.timer.close()
+            self.timer = None
+        self.buffer = bytearray()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """engine.io's websocket session: the upgrade's probe if it began polling, then every
+        message to ``receive`` until the connection ends."""
+        socket = self.socket
+        try:
+            if socket.connected:  # upgrading from long-polling
+                socket.upgrading = True
+                if self.message() != "2probe":
+                    socket.upgrading = False
+                    return
+                self.sock.sendall(_frame(0x81, b"3probe"))
+                socket.queue.put(eio_packet.Packet(eio_packet.NOOP))  # ends the pending poll
+                if self.message() != "5":
+                    socket.upgrading = False
+                    return
+                socket.upgrading = False
+            socket.connected = socket.upgraded = True
+            self.active = True
+            self._take_queued()
+            while True:
+                message = self.message()
+                try:
+                    pkt = eio_packet.Packet(encoded_packet=message)
+                except Exception:  # not an Engine.IO packet
+                    logger.info("%s: unreadable packet, websocket closed", socket.sid)
+                    self._fail(1002)
+                try:
+                    socket.receive(pkt)
+                except eio_exceptions.UnknownPacketError:
+                    pass
+                except eio_exceptions.SocketIsClosedError:
+                    return
+                del pkt, message  # not kept alive while the member is idle
+        except _Closed:
+            return
+        except Exception:  # as engine.io: logged, and the connection ends properly
+            logger.exception("%s: websocket session failed", socket.sid)
+
+    def _take_queued(self) -> None:
+        """Packets engine.io queued before the websocket was up (the handshake, or what a
+        long-polling socket was given during its upgrade) go first, in order; the queue is
+        not needed after that (``_NO_QUEUE``)."""
+        queue = self.socket.queue
+        while queue.qsize():
+            pkt = queue.get_nowait()
+            queue.task_done()
+            if pkt is not None:
+                self.write(self.frame(pkt))
+        self.socket.queue = _NO_QUEUE
+
+    def _read(self, need: int) -> None:
+        if not self.buffer:
+            self.buffer = bytearray()  # an idle member holds no grown buffer
+        while len(self.buffer) < need:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                raise _Closed from None
+            if not data:
+                raise _Closed
+            self.buffer += data
+
+    def message(self) -> str | bytes:
+        """The next whole message (text or binary); control frames are answered on the way."""
+        parts: list[bytes] = []
+        size = 0
+        opcode = compressed = 0
+        while True:
+            self._read(2)
+            b0, b1 = self.buffer[0], self.buffer[1]
+            if not b1 & 0x80 or b0 & 0x30 or (b0 & 0x40 and not self.inflate):
+                self._fail(1002)  # unmasked, or reserved bits we did not agree on
+            length = b1 & 0x7F
+            start = 2
+            if length == 126:
+                self._read(4)
+                length, start = struct.unpack_from("!H", self.buffer, 2)[0], 4
+            elif length == 127:
+                self._read(10)
+                length, start = struct.unpack_from("!Q", self.buffer, 2)[0], 10
+            code = b0 & 0x0F
+            if code >= 0x8 and (length > 125 or not b0 & 0x80):
+                self._fail(1002)
+            if size + length > self.limit:
+                self._fail(1009)
+            self._read(start + 4 + length)
+            mask = bytes(self.buffer[start : start + 4])
+            payload = _unmask(self.buffer[start + 4 : start + 4 + length], mask)
+            del self.buffer[: start + 4 + length]
+            if code == 0x8:  # close: answer it, then the session ends
+                self.close(struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1000)
+                self.flush()
+                raise _Closed
+            if code == 0x9:  # ping
+                self.write(_frame(0x8A, payload))
+                continue
+            if code == 0xA:  # pong
+                continue
+            if code in (0x1, 0x2):
+                if parts:
+                    self._fail(1002)
+                opcode, compressed = code, b0 & 0x40
+            elif code != 0x0 or not opcode:
+                self._fail(1002)
+            parts.append(payload)
+            size += length
+            if b0 & 0x80:
+                break
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        if compressed:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(data + b"\x00\x00\xff\xff", self.limit + 1)
+            if len(data) > self.limit or inflater.unconsumed_tail:
+                self._fail(1009)
+        if opcode == 0x2:
+            return data
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self._fail(1007)
+
+    def _fail(self, code: int) -> NoReturn:
+        self.close(code)
+        self.flush()
+        raise _Closed
 
 
-class _GatedSocket:
-    """simple-websocket's socket, whose own writes (pongs, close frames) take their turn."""
+class _NoQueue:
+    """What a websocket socket has for engine.io's packet queue once its own writes take
+    over: engine.io's closing puts one last ``None`` there and may wait for it."""
 
-    def __init__(self, sock: Any, wire: _Wire) -> None:
-        self._sock = sock
-        self._wire = wire
+    def put(self, _item: Any) -> None:
+        pass
 
-    def send(self, data: bytes, *args: Any) -> int:
-        if not self._wire.active:
-            return int(self._sock.send(data, *args))
-        self._wire.write_or_queue(data)
-        return len(data)
+    def join(self) -> None:
+        pass
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
+    def qsize(self) -> int:
+        return 0
+
+
+_NO_QUEUE = _NoQueue()
+
+
+def _unmask(data: bytearray | bytes, mask: bytes) -> bytes:
+    """The client's payload unmasked, with one big-integer XOR instead of a Python loop."""
+    size = len(data)
+    if not size:
+        return b""
+    key = (mask * (size // 4 + 1))[:size]
+    value = int.from_bytes(data, "little") ^ int.from_bytes(key, "little")
+    return value.to_bytes(size, "little")
+
+
+# --------------------------------------------------------------------------- the process
+
+
+#: Connections written to during this turn of the loop, flushed by one hub callback.
+_dirty: list[_Wire] = []
+#: Whether a Socket.IO message (not only pings) went out during this turn.
+_messages = [False]
+
+
+def _gather(wire: _Wire) -> None:
+    if not _dirty:
+        import gevent
+
+        gevent.get_hub().loop.run_callback(_flush_all)
+    _dirty.append(wire)
+
+
+def _flush_all() -> None:
+    wires = _dirty[:]
+    _dirty.clear()
+    if _messages[0]:
+        _messages[0] = False
+        gcpolicy.broadcast()
+    for wire in wires:
+        try:
+            wire.flush()
+        except Exception:  # one broken connection must not stop the others
+            logger.debug("websocket flush failed", exc_info=True)
+
+
+class _Pings:
+    """Engine.IO's pings for every socket of one server, from one greenlet.
+
+    Every socket waits the same ``ping_interval``, so the queue stays in due order."""
+
+    def __init__(self, eio: Any) -> None:
+        self.eio = eio
+        self.due: collections.deque[tuple[float, FastSocket]] = collections.deque()
+        self.greenlet: Any = None
+
+    def add(self, socket: FastSocket) -> None:
+        socket._ping_at = at = time.monotonic() + self.eio.ping_interval
+        self.due.append((at, socket))
+        if self.greenlet is None:
+            import gevent
+
+            self.greenlet = gevent.spawn(self._run)
+
+    def _run(self) -> None:
+        import gevent
+
+        due = self.due
+        try:
+            while due:
+                at, socket = due[0]
+                wait = at - time.monotonic()
+                if wait > 0:
+                    gevent.sleep(wait)
+                    continue
+                due.popleft()
+                if socket._ping_at != at or socket.closing or socket.closed:
+                    continue
+                socket.last_ping = time.time()
+                try:
+                    socket.send(_PING)
+                except Exception:  # a closed socket: nothing to ping
+                    logger.debug("%s: ping not sent", socket.sid, exc_info=True)
+        finally:
+            self.greenlet = None

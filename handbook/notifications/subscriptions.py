@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from handbook.accounts.devices import revoked
 from handbook.accounts.models import Device
 from handbook.core import db
-from handbook.core.realtime import SocketConnection
+from handbook.core.realtime import live_users
 from handbook.core.timeutil import utcnow
 from handbook.notifications.messages import PREFERENCE
 from handbook.notifications.models import PushPreference, PushSubscription
@@ -120,11 +120,7 @@ def recipients(user_ids: Iterable[int], kind: str) -> list[int]:
             )
         )
     )
-    live = set(
-        db.session.scalars(
-            sa.select(SocketConnection.user_id).where(SocketConnection.user_id.in_(ids))
-        )
-    )
+    live = live_users(ids)
     if off or live:
         logger.info("%s: not pushed to %s (turned off) nor %s (app open)", kind, off, live)
     return [uid for uid in ids if uid not in off and uid not in live]

@@ -491,3 +491,37 @@ def test_a_resend_racing_its_original_is_answered_with_it_not_too_fast(
         assert refused["status"] == 429  # a new comment still meets the limit
         db.session.expire_all()
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 2
+
+
+def test_an_open_socket_follows_the_members_rights_at_every_event(app, tree, document) -> None:
+    """A socket's member is asked again at each event: losing a membership, gaining a role
+    or having the device signed out takes effect on the next event, not at reconnection."""
+    from handbook.accounts.models import Device
+    from handbook.orgs.models import Membership, Role
+
+    mai = socket_for(app, tree.member_b1)
+    post = {"document": document.id, "body": "Ý kiến"}
+    assert mai.emit("comment.post", {**post, "client_id": "quyen-000001"}, callback=True)["ok"]
+    comment = mai.emit("comment.post", {**post, "client_id": "quyen-000002"}, callback=True)
+    hide = {"comment": comment["comment"]["id"], "reason": "Thử"}
+    assert mai.emit("comment.hide", hide, callback=True)["status"] == 403
+    with app.app_context():
+        membership = db.session.scalar(
+            sa.select(Membership).where(Membership.user_id == tree.member_b1.id)
+        )
+        membership.role = Role.SECRETARY
+        db.session.commit()
+    assert mai.emit("comment.hide", hide, callback=True)["ok"]  # the new role, at once
+    with app.app_context():
+        db.session.delete(db.session.get(Membership, membership.id))
+        db.session.commit()
+    gone = mai.emit("comment.post", {**post, "client_id": "quyen-000003"}, callback=True)
+    assert gone["status"] == 404  # no longer a member of the branch
+    with app.app_context():
+        for device in db.session.scalars(
+            sa.select(Device).where(Device.user_id == tree.member_b1.id)
+        ):
+            device.revoked_at = utcnow()
+        db.session.commit()
+    late = mai.emit("comment.post", {**post, "client_id": "quyen-000004"}, callback=True)
+    assert late["status"] == 401
