@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -9,11 +10,29 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from handbook.core.db import Base
+from handbook.core.db import Base, enum_column
 from handbook.core.timeutil import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from handbook.orgs.models import Membership
+
+
+class TextSize(enum.StrEnum):
+    """The reading size a member chose, remembered on every device (``html`` class in base.html)."""
+
+    NORMAL = "normal"
+    LARGE = "large"
+    XLARGE = "xlarge"
+
+    @property
+    def html_class(self) -> str:
+        """The class on ``<html>`` (``text-large`` kept from the two-size switch)."""
+        return {"normal": "", "large": "text-large", "xlarge": "text-xlarge"}[self.value]
+
+    def following(self) -> TextSize:
+        """The next size, round again after the largest (the form that names no size)."""
+        sizes = list(TextSize)
+        return sizes[(sizes.index(self) + 1) % len(sizes)]
 
 
 class User(UserMixin, Base):
@@ -34,8 +53,10 @@ class User(UserMixin, Base):
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     #: Part of the session cookie; bumping it signs the user out everywhere.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
-    #: The larger-text switch, remembered across devices.
-    large_text: so.Mapped[bool] = so.mapped_column(default=False)
+    #: The reading size (thường, lớn, rất lớn), remembered across devices.
+    text_size: so.Mapped[TextSize] = so.mapped_column(
+        enum_column(TextSize), default=TextSize.NORMAL, server_default=TextSize.NORMAL.value
+    )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 

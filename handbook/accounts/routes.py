@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the account page, password change and the larger-text switch."""
+"""Sign-in, sign-out, the account page, password change and the reading size."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from handbook.accounts import devices, operations, sessions
 from handbook.accounts.forms import LoginForm, PasswordChangeForm
-from handbook.accounts.models import Device
+from handbook.accounts.models import Device, TextSize
 from handbook.accounts.operations import LoginFailure
 from handbook.audit.operations import record
 from handbook.core import db, realtime
@@ -184,6 +185,16 @@ def password() -> Response | str | tuple[str, int]:
 @bp.post("/account/text-size")
 @login_required
 def text_size() -> Response:
-    current_user.large_text = not current_user.large_text
+    """The reading size ("size": normal, large or xlarge; none names the next one), kept on
+    the account. A form post goes back to ``next``; the header's script, which has already
+    drawn the page at that size, asks for JSON and gets the size it stored."""
+    chosen = request.form.get("size")
+    try:
+        size = TextSize(chosen) if chosen else current_user.text_size.following()
+    except ValueError:
+        abort(400)
+    current_user.text_size = size
     db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(size=size.value)
     return redirect(_safe_next(request.form.get("next")))

@@ -2,23 +2,132 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from handbook.core.timeutil import VIETNAM_TZ
 from handbook.meetings.models import MeetingKind
+
+# --- dates and times as Vietnamese write them, whatever the browser's language ---------------
+# A native <input type=date> shows the phone's own format (mm/dd/yyyy on an English phone, a
+# 12-hour clock): these are text inputs with the number pad, and the server reads what people
+# type: 05/12/2026, 5/12/2026, 05.12.2026, 05-12-2026, 05122026 (and 2026-12-05, what a date
+# input or the API sends, or 2026/12/05); 19:30, 19h30, 19g30, 19.30, 1930, 19.
+
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4}|\d{2})")
+_DIGITS_DATE = re.compile(r"(\d{2})(\d{2})(\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})")
+_HOURS_MINUTES = re.compile(r"(\d{1,2})(?:\s*[:hHgG.]\s*(\d{2})?(?::\d{2})?)?")
+_DIGITS_TIME = re.compile(r"(\d{1,2})(\d{2})")
+
+DATE_HINT = "Ngày/tháng/năm, ví dụ 05/12/2026"
+TIME_HINT = "Giờ:phút theo 24 giờ, ví dụ 19:30"
+
+
+def parse_vn_date(text: str) -> date:
+    """``05/12/2026`` (and the other ways above) → 5 December 2026; ``ValueError`` in
+    Vietnamese otherwise."""
+    text = text.strip()
+    if found := _YEAR_FIRST.fullmatch(text):
+        year, month, day = (int(g) for g in found.groups())
+    elif found := _DAY_MONTH_YEAR.fullmatch(text) or _DIGITS_DATE.fullmatch(text):
+        day, month, year = (int(g) for g in found.groups())
+        if year < 100:
+            year += 2000
+    else:
+        raise ValueError("Ngày cần viết theo dạng ngày/tháng/năm, ví dụ 05/12/2026.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        wrong = f"{day:02d}/{month:02d}/{year}"
+        raise ValueError(f"Không có ngày {wrong}: vui lòng kiểm tra lại.") from None
+
+
+def parse_vn_time(text: str) -> time:
+    """``19:30`` (and the other ways above) → 19:30; ``ValueError`` in Vietnamese otherwise."""
+    text = text.strip()
+    found = _HOURS_MINUTES.fullmatch(text) or _DIGITS_TIME.fullmatch(text)
+    if found is None:
+        raise ValueError("Giờ cần viết theo dạng giờ:phút (24 giờ), ví dụ 19:30.")
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError("Giờ không hợp lệ: giờ từ 0 đến 23, phút từ 00 đến 59.")
+    return time(hour, minute)
+
+
+class _TypedField(StringField):
+    """A text input the number pad fills; ``data`` is the parsed value (or ``None``)."""
+
+    data: Any
+    shown = ""
+    hint = ""
+    pattern = ""
+    placeholder = ""
+
+    def __init__(self, label: str, validators: Any = None, **kwargs: Any) -> None:
+        render_kw = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "pattern": self.pattern,
+            "placeholder": self.placeholder,
+            "maxlength": "10",
+            **kwargs.pop("render_kw", {}),
+        }
+        kwargs.setdefault("description", self.hint)
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])  # what was typed, to be corrected
+        return self.data.strftime(self.shown) if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            self.data = self.parse(str(valuelist[0]))
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+
+class VnDateField(_TypedField):
+    """A date typed as ``dd/mm/yyyy``."""
+
+    shown = "%d/%m/%Y"
+    hint = DATE_HINT
+    pattern = r"\d{1,2}/\d{1,2}/\d{4}"
+    placeholder = "ngày/tháng/năm"
+
+    def parse(self, text: str) -> date:
+        return parse_vn_date(text)
+
+
+class VnTimeField(_TypedField):
+    """A time of day typed as ``HH:MM``, 24-hour."""
+
+    shown = "%H:%M"
+    hint = TIME_HINT
+    pattern = r"\d{1,2}:\d{2}"
+    placeholder = "giờ:phút"
+
+    def __init__(self, label: str, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"maxlength": "5"})
+        super().__init__(label, validators, **kwargs)
+
+    def parse(self, text: str) -> time:
+        return parse_vn_time(text)
 
 
 class MeetingForm(FlaskForm):
@@ -29,8 +138,9 @@ class MeetingForm(FlaskForm):
     kind = SelectField(
         "Loại", choices=[SelectChoice(k.value, k.label) for k in MeetingKind], default="regular"
     )
-    date = DateField("Ngày", validators=[DataRequired("Vui lòng chọn ngày sinh hoạt.")])
-    time = TimeField("Giờ", validators=[DataRequired("Vui lòng chọn giờ sinh hoạt.")])
+    # InputRequired, not DataRequired: what was typed but not understood keeps its own message.
+    date = VnDateField("Ngày", validators=[InputRequired("Vui lòng nhập ngày sinh hoạt.")])
+    time = VnTimeField("Giờ", validators=[InputRequired("Vui lòng nhập giờ sinh hoạt.")])
     place = StringField("Địa điểm", validators=[Length(max=300)])
     agenda = TextAreaField("Chương trình (mỗi nội dung một dòng)", validators=[Length(max=20_000)])
     subtree = BooleanField("Gửi tới mọi chi bộ trực thuộc")
@@ -46,13 +156,17 @@ class PublishForm(FlaskForm):
         choices=[SelectChoice("now", "Công bố ngay"), SelectChoice("later", "Hẹn giờ công bố")],
         default="now",
     )
-    date = DateField("Ngày công bố", validators=[Optional()])
-    time = TimeField("Giờ công bố", validators=[Optional()])
+    date = VnDateField("Ngày công bố")
+    time = VnTimeField("Giờ công bố")
 
     def publish_at(self) -> datetime | None:
-        """``None`` for now; the chosen moment otherwise (``ValueError`` when incomplete)."""
+        """``None`` for now; the chosen moment otherwise (``ValueError`` in Vietnamese when
+        incomplete or not understood)."""
         if self.when.data != "later":
             return None
+        for typed in (self.date, self.time):
+            if typed.process_errors:
+                raise ValueError(typed.process_errors[0])
         if self.date.data is None or self.time.data is None:
             raise ValueError("Vui lòng chọn ngày và giờ công bố.")
         return datetime.combine(self.date.data, self.time.data, tzinfo=VIETNAM_TZ)

@@ -45,12 +45,15 @@ def create_meeting(page: Any, base: str, *, title: str, day: str, place: str, ag
     page.get_by_role("button", name="Tạo buổi sinh hoạt").click()
 
 
-def phone_page(browser: Any) -> Any:
+def phone_page(browser: Any, color_scheme: str = "light") -> Any:
     """A new browser session (its own cookies and storage) on a cheap phone's screen, in
-    Vietnamese; ``page.context`` closes it."""
+    Vietnamese, the phone in light or dark mode; ``page.context`` closes it."""
     from tests.browser.conftest import PHONE_VIEWPORT
 
-    page = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN").new_page()
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT, locale="vi-VN", color_scheme=color_scheme
+    )
+    page = context.new_page()
     page.set_default_timeout(20_000)
     return page
 

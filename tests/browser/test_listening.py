@@ -20,7 +20,7 @@ def test_the_highlight_follows_the_voice_and_the_place_is_kept(
     page.get_by_role("region", name="Buổi sinh hoạt sắp tới").get_by_role("link").first.click()
     page.get_by_role("link", name="Báo cáo kết quả thực hiện nhiệm vụ tháng 11").click()
     # The server reads the demo documents aloud in the background; the page follows it live.
-    start = page.get_by_role("button", name="▶ Nghe tài liệu")
+    start = page.get_by_role("button", name="Nghe tài liệu")
     expect(page.locator("#listen-note")).to_contain_text("Giọng đọc", timeout=120_000)
     expect(start).to_be_visible()
 
@@ -80,7 +80,7 @@ def test_a_long_document_plays_before_its_audio_is_finished(
     note = page.locator("#listen-note")
     expect(note).to_contain_text("đang đọc tiếp", timeout=30_000)
     expect(page.locator("#player-download")).to_be_hidden()  # no half file to take away
-    page.get_by_role("button", name="▶ Nghe tài liệu").click()
+    page.get_by_role("button", name="Nghe tài liệu").click()
     first = _poll(page, "() => { const r = document.querySelector('.reading'); return r && r.id; }")
     assert first == "p-1"
     early_src = page.evaluate("() => document.getElementById('audio').src")

@@ -153,13 +153,13 @@ def test_a_meeting_opened_once_reads_and_plays_offline(
         expect(page.locator("#kept-notice")).to_contain_text("Đang mất kết nối")
         if document == first:
             expect(page.locator("#listen-note")).to_contain_text("Giọng đọc")
-            page.get_by_role("button", name="▶ Nghe tài liệu").click()
+            page.get_by_role("button", name="Nghe tài liệu").click()
             assert _poll(page, "() => document.getElementById('audio').currentTime > 1"), "silent"
             page.get_by_role("button", name="Tạm dừng").click()
             page.screenshot(path=artifacts_dir / "pack-offline-playing-360.png")
         else:
             expect(page.locator("#listen-note")).to_have_text(NOT_KEPT)
-            expect(page.get_by_role("button", name="▶ Nghe tài liệu")).to_be_disabled()
+            expect(page.get_by_role("button", name="Nghe tài liệu")).to_be_disabled()
             page.screenshot(path=artifacts_dir / "pack-offline-not-kept-360.png")
     page.context.close()
 
@@ -195,6 +195,7 @@ def test_always_on_this_phone_keeps_the_recordings_and_signing_out_deletes_them(
     expect(page.locator("#pack-result")).to_have_text("Đã tải xong.", timeout=60_000)
     assert fetched == [], fetched
 
+    page.locator("#menu > summary").click()  # the header's menu
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
     for name in ("handbook-pages", "handbook-audio"):

@@ -77,7 +77,7 @@ def test_what_was_opened_works_without_network(
     expect(page.locator("#kept-notice")).to_contain_text(
         re.compile(r"Đang mất kết nối: bạn đang xem bản lưu lúc \d\d:\d\d ngày \d\d/\d\d/\d{4}")
     )
-    page.get_by_role("button", name="▶ Nghe tài liệu").click()
+    page.get_by_role("button", name="Nghe tài liệu").click()
     assert _poll(page, "() => document.getElementById('audio').currentTime > 1"), "no sound"
     assert _poll(page, "() => Boolean(document.querySelector('.reading'))"), "no highlight"
     page.screenshot(path=artifacts_dir / "member-offline-listening-360.png")
@@ -99,6 +99,7 @@ def test_signing_out_deletes_what_was_kept(browser: Any, live_server: str) -> No
     _open_document(page, live_server)
     # The home page, the meeting, the document: kept as they arrive, a moment after showing.
     assert _poll(page, f"() => ({KEPT_PAGES})().then(n => n >= 2)")
+    page.locator("#menu > summary").click()  # the header's menu
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
     assert _poll(page, f"() => ({KEPT_PAGES})().then(n => n === 0)")

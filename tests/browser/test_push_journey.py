@@ -192,7 +192,7 @@ def test_a_push_brings_the_meeting_and_it_works_with_the_network_gone(
         page.locator(f'a[href="{document["page"]}"]').first.click()
         expect(page.locator("article.reader")).to_contain_text(said[document["title"]])
         expect(page.locator("#listen-note")).to_contain_text("Giọng đọc")
-        page.get_by_role("button", name="▶ Nghe tài liệu").click()
+        page.get_by_role("button", name="Nghe tài liệu").click()
         assert _poll(page, "() => document.getElementById('audio').currentTime > 1"), "silent"
         page.get_by_role("button", name="Tạm dừng").click()
     page.screenshot(path=artifacts_dir / "push-journey-listening-offline-360.png")

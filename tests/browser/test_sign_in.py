@@ -50,8 +50,9 @@ def test_larger_text_is_remembered(page: Any, live_server: str) -> None:
     expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
     normal = html_font_size(page)
 
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Chữ to hơn").click()
+    page.locator("#text-size-menu > summary").click()  # the header's "Aa"
+    with page.expect_response(re.compile(r"/account/text-size$")):
+        page.get_by_role("button", name="Cỡ chữ lớn", exact=True).click()
     expect(html).to_have_class(re.compile(r"\btext-large\b"))
     large = html_font_size(page)
     assert large > normal, f"font-size did not grow: {normal}px -> {large}px"
@@ -62,8 +63,9 @@ def test_larger_text_is_remembered(page: Any, live_server: str) -> None:
     expect(html).to_have_class(re.compile(r"\btext-large\b"))
     assert html_font_size(page) == large
 
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Cỡ chữ thường").click()
+    page.locator("#text-size-menu > summary").click()
+    with page.expect_response(re.compile(r"/account/text-size$")):
+        page.get_by_role("button", name="Cỡ chữ thường", exact=True).click()
     expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
     assert html_font_size(page) == normal
 

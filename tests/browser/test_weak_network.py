@@ -252,7 +252,7 @@ def test_regular_3g_reaches_the_worker_and_the_member_reads_and_listens(
         # Kept copy or fresh page, it ends fresh: no notice left, one article.
         expect(page.locator("#kept-notice")).to_be_hidden(timeout=60_000)
         expect(page.locator("article.reader")).to_have_count(1)
-        page.get_by_role("button", name="▶ Nghe tài liệu").click()
+        page.get_by_role("button", name="Nghe tài liệu").click()
         assert _poll(page, "() => document.getElementById('audio').currentTime > 1", 60), "no sound"
         page.screenshot(path=artifacts_dir / "weak-3g-listening-360.png")
     finally:

@@ -1,5 +1,6 @@
-/* Live notifications, document progress and file uploads. Small, no framework, no build step.
-   Everything also works without it: pages reload, forms post. */
+/* Live notifications, document progress, the header's menus and the reading size. Small, no
+   framework, no build step. Everything also works without it: pages reload, forms post.
+   (The secretary's uploads are in forms.js, loaded where there is something to upload.) */
 (function () {
   "use strict";
 
@@ -172,65 +173,49 @@
     pollTimer = setTimeout(poll, 3000);
   }
 
-  /* --- uploads: one request per file, each with its own progress and its own error ----- */
-  var form = document.getElementById("upload-form");
-  if (form && window.FormData && window.XMLHttpRequest) {
-    form.addEventListener("submit", function (event) {
-      var input = form.querySelector("input[type=file]");
-      if (!input || !input.files.length) return;  // let the server say "choose a file"
-      event.preventDefault();
-      var list = document.getElementById("upload-list");
-      var files = Array.prototype.slice.call(input.files);
-      var left = files.length, okCount = 0;
-      files.forEach(function (file) {
-        var item = document.createElement("li");
-        var name = document.createElement("span");
-        name.textContent = file.name;
-        var bar = document.createElement("progress");
-        bar.max = 100; bar.value = 0;
-        var note = document.createElement("span");
-        note.className = "muted";
-        item.appendChild(name); item.appendChild(bar); item.appendChild(note);
-        list.appendChild(item);
+  /* --- the header's two menus (<details>: they open without us): one open at a time, and
+     closed by a tap elsewhere or Escape ------------------------------------------------- */
+  var pops = document.querySelectorAll("details.pop");
+  function closeMenus(except) {
+    Array.prototype.forEach.call(pops, function (d) { if (d !== except) d.open = false; });
+  }
+  Array.prototype.forEach.call(pops, function (d) {
+    d.addEventListener("toggle", function () { if (d.open) closeMenus(d); });
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("details.pop")) closeMenus(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    var open = event.key === "Escape" && document.querySelector("details.pop[open]");
+    if (open) { open.open = false; open.querySelector("summary").focus(); }
+  });
 
-        var data = new FormData();
-        data.append("files", file);
-        data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
-        var agenda = form.querySelector("select[name=agenda_item]");
-        if (agenda) data.append("agenda_item", agenda.value);
-
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", form.action);
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round(e.loaded * 100 / e.total); };
-        xhr.onload = function () {
-          var body = null;
-          try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-          if (xhr.status === 201) {
-            bar.value = 100; okCount += 1;
-            // Queue down (Redis outage): kept and waiting; say so rather than "being read".
-            note.textContent = body && body.notice ? " đã nhận, đang chờ xử lý" : " đã nhận, đang đọc nội dung";
-          } else {
-            item.className = "field-error";
-            var message = body && body.refused && body.refused[0] ? body.refused[0].message
-              : body && body.error ? body.error.message
-              : xhr.status === 413 ? "Tệp quá lớn." : "Không tải lên được (lỗi " + xhr.status + ").";
-            note.textContent = " " + message;
-            note.className = "";
-          }
-          done();
-        };
-        xhr.onerror = function () {
-          item.className = "field-error";
-          note.textContent = " Mất kết nối khi tải lên. Vui lòng thử lại.";
-          done();
-        };
-        xhr.send(data);
-      });
-      function done() {
-        left -= 1;
-        if (!left && okCount) setTimeout(function () { window.location.reload(); }, 1200);
-      }
+  /* --- the reading size: the page changes at once, the account keeps it (a form post
+     without us) --------------------------------------------------------------------------- */
+  var SIZES = {normal: "", large: "text-large", xlarge: "text-xlarge"};
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("form[data-text-size] button[name=size]");
+    if (!button || !window.fetch) return;
+    event.preventDefault();
+    var root = document.documentElement, size = button.value, form = button.form;
+    root.classList.remove("text-large", "text-xlarge");
+    if (SIZES[size]) root.classList.add(SIZES[size]);
+    Array.prototype.forEach.call(document.querySelectorAll("button[name=size]"), function (b) {
+      b.setAttribute("aria-pressed", String(b.value === size));
     });
+    var data = new FormData();
+    data.append("csrf_token", form.elements.csrf_token.value);
+    data.append("size", size);
+    fetch(form.action, {method: "POST", body: data, credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); })
+      .catch(function () {
+        // Not stored (offline, or the session ended): the plain form says so by going through.
+        if (navigator.onLine) { button.form.appendChild(hiddenSize(size)); form.submit(); }
+      });
+  });
+  function hiddenSize(size) {
+    var input = document.createElement("input");
+    input.type = "hidden"; input.name = "size"; input.value = size;
+    return input;
   }
 })();
