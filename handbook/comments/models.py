@@ -66,6 +66,20 @@ class Comment(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("author_id", "client_id"),
+        # A member's latest comment (the no-JavaScript form's key), without their history.
+        sa.Index("ix_comments_author_id_id", "author_id", "id"),
+        # A meeting's agenda discussion, without its documents' comments.
+        sa.Index(
+            "ix_comments_agenda_discussion",
+            "meeting_id",
+            "id",
+            postgresql_where=sa.text(
+                "agenda_item_id IS NOT NULL AND document_id IS NULL AND deleted_at IS NULL"
+            ),
+            sqlite_where=sa.text(
+                "agenda_item_id IS NOT NULL AND document_id IS NULL AND deleted_at IS NULL"
+            ),
+        ),
         sa.CheckConstraint(
             "document_id IS NOT NULL OR agenda_item_id IS NOT NULL", name="has_target"
         ),

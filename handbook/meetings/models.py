@@ -26,8 +26,9 @@ class Meeting(Base):
     __tablename__ = "meetings"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Indexed with starts_at below (a branch's next meetings), which serves the key too.
     organization_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("organizations.id", ondelete="CASCADE")
     )
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
     kind: so.Mapped[MeetingKind] = so.mapped_column(
@@ -58,6 +59,12 @@ class Meeting(Base):
     organization: so.Mapped[Organization] = so.relationship()
     agenda: so.Mapped[list[AgendaItem]] = so.relationship(
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+
+    #: The home page's "next meeting" reads one branch's meetings from a date on; without it a
+    #: province's every future meeting was read to keep one (issue #12 item 8).
+    __table_args__ = (
+        sa.Index("ix_meetings_organization_id_starts_at", "organization_id", "starts_at"),
     )
 
     def is_published(self, now: datetime | None = None) -> bool:

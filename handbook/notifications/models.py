@@ -30,6 +30,16 @@ class Notification(Base):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "dedupe_key"),
         sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
+        # The notices about one meeting or document still unread (``read_about``: a prefix of
+        # the key), a range of the index rather than a filter through every unread notice.
+        sa.Index(
+            "ix_notifications_unread_key",
+            "user_id",
+            "dedupe_key",
+            postgresql_ops={"dedupe_key": "varchar_pattern_ops"},
+            postgresql_where=sa.text("read_at IS NULL"),
+            sqlite_where=sa.text("read_at IS NULL"),
+        ),
     )
 
 

@@ -26,7 +26,7 @@ def _app(environ: dict[str, Any], start_response: Any) -> list[bytes] | Iterator
     path = environ["PATH_INFO"]
     if path == "/stream":  # no length: chunked
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return iter([b"mot ", b"hai ", b"ba"])
+        return iter([b"one ", b"two ", b"three"])
     body = BIG if path == "/big" else PAGE
     start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))])
     return [body]
@@ -98,7 +98,7 @@ def test_streamed_and_large_answers_arrive_whole(server: tuple[int, _Observed]) 
 
     head, _, rest = received.partition(b"\r\n\r\n")
     assert b"Transfer-Encoding: chunked" in head
-    assert rest.startswith(b"4\r\nmot \r\n4\r\nhai \r\n2\r\nba\r\n0\r\n\r\n")
+    assert rest.startswith(b"4\r\none \r\n4\r\ntwo \r\n5\r\nthree\r\n0\r\n\r\n")
     assert rest.endswith(BIG)
     # gevent's own path: the big body is not copied behind its headers.
     assert any(write == BIG for write in observed.writes)
