@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -222,6 +224,22 @@ def test_the_secretary_gives_a_document_a_real_title(app, client, tree, meeting)
     assert member.post(f"/documents/{document.id}/title", data={"title": "x"}).status_code == 404
 
 
+@contextmanager
+def _statements(app) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs."""
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["handbook.engine"]
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
 def test_the_text_is_drawn_once_per_version_and_its_comment_counts_stay_current(
     app, client, tree
 ) -> None:
@@ -236,17 +254,8 @@ def test_the_text_is_drawn_once_per_version_and_its_comment_counts_stay_current(
 
     client.post("/logout")
     login(client, tree.member_b1)
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = app.extensions["handbook.engine"]
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _statements(app) as statements:
         second = response_text(client.get(f"/documents/{document.id}"))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert 'id="p-2" data-n="2">Đoạn hai &lt;script&gt;' in second
     assert not [s for s in statements if "document_pages" in s]
 
@@ -277,17 +286,8 @@ def test_a_page_names_its_commenters_with_one_query_however_many_they_are(
         assert posted.status_code == 302, response_text(posted)
         assert "#c-" in posted.headers["Location"], posted.headers["Location"]
 
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = app.extensions["handbook.engine"]
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _statements(app) as statements:
         page = response_text(client.get(f"/documents/{document.id}"))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     for author in (tree.secretary_b1, tree.member_b1, tree.committee_c):
         assert f"<strong>{author.full_name}</strong>" in page
     users = [s for s in statements if "FROM users" in s]
