@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,12 +12,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 import requests
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -203,3 +208,77 @@ def wait_for(predicate, timeout: float, what: str, server: subprocess.Popen) -> 
             pytest.fail(f"server exited ({server.returncode}) while waiting for {what}")
         time.sleep(0.1)
     pytest.fail(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def two_processes(pg_url: str, work: Path, name: str) -> Iterator[dict[str, Any]]:
+    """Two ``serve`` processes on one PostgreSQL schema and one private Redis, as scaled out
+    (jobs in the first only, one shared blob store), with the demo data; yields
+    ``urls``, ``servers``, ``redis``, ``redis_port``, ``work`` and ``env``. A test may replace
+    ``redis`` (a restarted one): what is there at the end is stopped. Skips without
+    ``redis-server`` or PostgreSQL."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"PostgreSQL not reachable at {pg_url}: {exc}")
+    schema = f"hb_{name}_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    redis_port = free_port()
+    state: dict[str, Any] = {
+        "redis": start_redis(redis_port, work),
+        "redis_port": redis_port,
+        "work": work,
+        "servers": [],
+        "urls": [],
+    }
+    logs = []
+    try:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"{pg_url}?options=-csearch_path%3D{schema}",
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "SECRET_KEY": f"{name}-test-secret",
+            "LOG_LEVEL": "WARNING",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "HANDBOOK_INSTANCE": str(work / "instance-a"),
+            # Every process must see the same files: one blob store, shared.
+            "DOCS_STORE_ROOT": str(work / "blobs"),
+        }
+        state["env"] = env
+        run_demo(env)
+        for number in range(2):
+            port = free_port()
+            server_env = {
+                **env,
+                "PORT": str(port),
+                "HANDBOOK_INSTANCE": str(work / f"instance-{number}"),
+                "SERVER_JOB_WORKERS": "1" if number == 0 else "0",
+            }
+            log_path = work / f"server-{number}.log"
+            logs.append(log_path.open("wb"))
+            state["servers"].append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "handbook", "serve"],
+                    cwd=ROOT,
+                    env=server_env,
+                    stdout=logs[-1],
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            state["urls"].append(f"http://127.0.0.1:{port}")
+            wait_http(f"{state['urls'][-1]}/login", state["servers"][-1], log=log_path)
+        yield state
+    finally:
+        for server in state["servers"]:
+            stop(server)
+        for log in logs:
+            log.close()
+        stop(state["redis"])
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()

@@ -4,92 +4,23 @@ re-subscribe, a comment posted meanwhile is stored, and readers resync with no g
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from tests.conftest import PG_URL
 from tests.helpers import Reader, demo_session, ready_document_id
-from tests.live import ROOT, free_port, run_demo, start_redis, stop, wait_http
+from tests.live import start_redis, stop, two_processes
 
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
-    schema = f"hb_scale_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    work = tmp_path_factory.mktemp("cluster")
-    redis_port = free_port()
-    redis = start_redis(redis_port, work)
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "cluster-test-secret",
-        "LOG_LEVEL": "WARNING",
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-        "HANDBOOK_INSTANCE": str(work / "instance-a"),
-        # Every process must see the same files: one blob store, shared.
-        "DOCS_STORE_ROOT": str(work / "blobs"),
-    }
-    run_demo(env)
-    ports = [free_port(), free_port()]
-    servers = []
-    logs = []
-    for i, port in enumerate(ports):
-        server_env = {
-            **env,
-            "PORT": str(port),
-            "HANDBOOK_INSTANCE": str(work / f"instance-{i}"),
-            "SERVER_JOB_WORKERS": "1" if i == 0 else "0",
-        }
-        log = (work / f"server-{i}.log").open("wb")
-        logs.append(log)
-        servers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "handbook", "serve"],
-                cwd=ROOT,
-                env=server_env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    state = {
-        "urls": [f"http://127.0.0.1:{p}" for p in ports],
-        "redis": redis,
-        "redis_port": redis_port,
-        "work": work,
-    }
-    try:
-        for port, server in zip(ports, servers, strict=True):
-            wait_http(f"http://127.0.0.1:{port}/login", server)
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with two_processes(PG_URL, tmp_path_factory.mktemp("cluster"), "scale") as state:
         yield state
-    finally:
-        for server in servers:
-            stop(server)
-        for log in logs:
-            log.close()
-        stop(state["redis"])  # the test may have replaced it with a restarted one
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_a_comment_crosses_processes_and_survives_a_redis_outage(cluster) -> None:

@@ -9,10 +9,7 @@ was never pushed to again."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,7 +25,7 @@ from handbook.core.extensions import socketio
 from handbook.core.realtime import Presence
 from tests.conftest import PG_URL, FreshContextSocket, login, socket_for
 from tests.helpers import demo_session
-from tests.live import ROOT, free_port, run_demo, start_redis, stop, wait_http
+from tests.live import free_port, start_redis, stop, two_processes
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -216,56 +213,8 @@ def test_signing_out_on_one_process_closes_that_device_on_the_other(tmp_path: Pa
     """Two ``serve`` processes on one PostgreSQL and one Redis: a member's phone and tablet
     both have a socket on B; the phone signs out through A; B closes the phone's socket only,
     and B no longer counts the phone once both are gone... while the tablet is still open."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
-    schema = f"hb_presence_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    redis_port = free_port()
-    redis = start_redis(redis_port, tmp_path)
-    servers: list[subprocess.Popen[bytes]] = []
-    logs = []
-    try:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "SECRET_KEY": "presence-test-secret",
-            "LOG_LEVEL": "WARNING",
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-            "HANDBOOK_INSTANCE": str(tmp_path / "instance-a"),
-            "DOCS_STORE_ROOT": str(tmp_path / "blobs"),
-        }
-        run_demo(env)
-        urls = []
-        for number in range(2):
-            port = free_port()
-            server_env = {
-                **env,
-                "PORT": str(port),
-                "HANDBOOK_INSTANCE": str(tmp_path / f"instance-{number}"),
-                "SERVER_JOB_WORKERS": "1" if number == 0 else "0",
-            }
-            log = (tmp_path / f"server-{number}.log").open("wb")
-            logs.append(log)
-            servers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "handbook", "serve"],
-                    cwd=ROOT,
-                    env=server_env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-            urls.append(f"http://127.0.0.1:{port}")
-            wait_http(f"{urls[-1]}/login", servers[-1], log=tmp_path / f"server-{number}.log")
-        a, b = urls
+    with two_processes(PG_URL, tmp_path, "presence") as cluster:
+        a, b = cluster["urls"]
         phone = demo_session(a, "0912000003")
         tablet = demo_session(a, "0912000003")
         closed = {"phone": threading.Event(), "tablet": threading.Event()}
@@ -290,12 +239,3 @@ def test_signing_out_on_one_process_closes_that_device_on_the_other(tmp_path: Pa
         time.sleep(1.0)
         assert not closed["tablet"].is_set() and clients["tablet"].connected
         clients["tablet"].disconnect()
-    finally:
-        for server in servers:
-            stop(server)
-        for log in logs:
-            log.close()
-        stop(redis)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
