@@ -34,10 +34,13 @@ def free_port() -> int:
 
 
 def run_live_server(
-    tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path, name: str = "live-server"
+    tmp_path_factory: pytest.TempPathFactory,
+    artifacts_dir: Path,
+    name: str = "live-server",
+    **settings: str,
 ) -> Iterator[str]:
-    """The production server on a free loopback port, with the demo data in a fresh instance;
-    its log goes to ``<artifacts>/<name>.log``."""
+    """The production server on a free loopback port, with the demo data in a fresh instance
+    and these ``settings`` in its environment; its log goes to ``<artifacts>/<name>.log``."""
     instance = tmp_path_factory.mktemp("live-instance")
     port = free_port()
     env = dict(os.environ)
@@ -57,6 +60,7 @@ def run_live_server(
     # connections would count them all as one (tests/handbook/core/test_serve_limits.py sets
     # its own).
     env.setdefault("SERVE_MAX_CONNECTIONS_PER_IP", "0")
+    env.update(settings)
 
     run_demo(env)
 

@@ -15,12 +15,11 @@ import os
 import re
 import socket
 import struct
-import subprocess
-import sys
 import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +34,7 @@ from handbook.core import db, fanout, gcpolicy
 from handbook.core.timeutil import utcnow
 from tests.conftest import login
 from tests.helpers import demo_session, published_document, ready_document_id
-from tests.live import ROOT, free_port, run_demo, stop, wait_http
+from tests.live import run_live_server
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -240,36 +239,21 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[Served]:
     """``python -m handbook serve`` on the embedded default, with the demo data."""
-    work = tmp_path_factory.mktemp("transport")
-    unset = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
-    env = {key: value for key, value in os.environ.items() if key not in unset}
-    port = free_port()
-    env.update(
-        HANDBOOK_INSTANCE=str(work / "instance"),
-        LOG_LEVEL="WARNING",
-        HOST="127.0.0.1",
-        PORT=str(port),
+    server = run_live_server(
+        tmp_path_factory,
+        artifacts_dir,
+        "serve-transport",
         LOGIN_RATE_LIMIT="1000 per minute",
         COMMENT_RATE_LIMIT="100000 per minute",
     )
-    run_demo(env)
-    with (work / "serve.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "handbook", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_http(f"{base}/login", process, log=work / "serve.log")
-            session = demo_session(base, "0912000003")
-            yield Served(base, session, ready_document_id(base, session))
-        finally:
-            stop(process)
+    base = next(server)
+    try:
+        session = demo_session(base, "0912000003")
+        yield Served(base, session, ready_document_id(base, session))
+    finally:
+        server.close()
 
 
 class Wire:
