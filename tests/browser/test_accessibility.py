@@ -4,6 +4,7 @@ language)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,25 +36,24 @@ def _violations(page: Any, base: str, artifacts_dir: Path, who: str, paths: dict
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_page_a_member_reaches_has_a_serious_violation(
-    browser: Any, live_server: str, artifacts_dir: Path, scheme: str
+@pytest.mark.parametrize(
+    ("who", "login", "pages"),
+    [("member", "0912000003", member_pages), ("secretary", "0912000001", secretary_pages)],
+)
+def test_no_page_they_reach_has_a_serious_violation(
+    browser: Any,
+    live_server: str,
+    artifacts_dir: Path,
+    scheme: str,
+    who: str,
+    login: str,
+    pages: Callable[[Any, str], dict[str, str]],
 ) -> None:
     page = phone_page(browser, color_scheme=scheme)
-    sign_in(page, live_server, "0912000003")
-    paths = member_pages(page, live_server)
-    found = _violations(page, live_server, artifacts_dir, f"member-{scheme}", paths)
-    assert found == ""
-    page.context.close()
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_page_a_secretary_reaches_has_a_serious_violation(
-    browser: Any, live_server: str, artifacts_dir: Path, scheme: str
-) -> None:
-    page = phone_page(browser, color_scheme=scheme)
-    sign_in(page, live_server, "0912000001")
-    paths = secretary_pages(page, live_server)
-    found = _violations(page, live_server, artifacts_dir, f"secretary-{scheme}", paths)
+    sign_in(page, live_server, login)
+    found = _violations(
+        page, live_server, artifacts_dir, f"{who}-{scheme}", pages(page, live_server)
+    )
     assert found == ""
     page.context.close()
 
