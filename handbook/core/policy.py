@@ -88,6 +88,12 @@ def rule(model: type, *, view: Action, loads: Sequence[ORMOption] = ()) -> Calla
     return register
 
 
+def reads(model: type) -> tuple[ORMOption, ...]:
+    """The loader options of what ``model``'s rule reads: for lists the policy then checks
+    (``select(Meeting).options(*reads(Meeting))``) without a query per object."""
+    return _loads.get(model, ())
+
+
 def signed_in(user: Any) -> Any | None:
     """The user if signed in and active; ``None`` for anyone else."""
     if user is None or isinstance(user, AnonymousUserMixin) or not user.is_authenticated:
@@ -124,7 +130,7 @@ def _not_found() -> NoReturn:
 
 def load(model: type[T], object_id: int, action: Action) -> T:
     """The object with this id, if the signed-in user may do ``action`` to it; else 404 or 403."""
-    obj = db.session.get(model, object_id, options=_loads.get(model, ()))
+    obj = db.session.get(model, object_id, options=reads(model))
     if obj is None:
         _not_found()
     require(current_user, action, obj)

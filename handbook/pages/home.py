@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from handbook.core import db
-from handbook.core.policy import Action, can
+from handbook.core.policy import Action, can, reads
 from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
 from handbook.notifications.models import Notification
@@ -58,7 +57,7 @@ def _newly_published() -> list[Meeting]:
         return []
     meetings = db.session.scalars(
         sa.select(Meeting)
-        .options(so.joinedload(Meeting.organization))  # what the policy reads
+        .options(*reads(Meeting))
         .where(Meeting.id.in_(ids), Meeting.cancelled_at.is_(None))
         .order_by(Meeting.starts_at)
     )
@@ -73,7 +72,7 @@ def _next_meeting(memberships: list[Membership]) -> Meeting | None:
     now = utcnow()
     candidates = db.session.scalars(
         sa.select(Meeting)
-        .options(so.joinedload(Meeting.organization))  # what the policy reads
+        .options(*reads(Meeting))
         .where(
             Meeting.organization_id.in_(org_ids),
             Meeting.cancelled_at.is_(None),
