@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import loadgen  # noqa: E402
 from bench.embedded import ROOT, Server, demo_server, free_port, signed_in  # noqa: E402
 
-#: The demo's member of the first branch (bench/page_latency.py reads as the same one).
+#: The demo's member of the first branch.
 DEMO_MEMBER = "0912000002"
 #: What a phone sends: the server picks brotli.
 ACCEPT = "gzip, br"

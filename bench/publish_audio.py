@@ -24,8 +24,6 @@ import json
 import statistics
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,20 +31,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import miniaudio  # noqa: E402
+import requests  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
-from bench.embedded import demo_server  # noqa: E402
-from bench.page_latency import _session  # noqa: E402
+from bench.embedded import demo_server, signed_in  # noqa: E402
 from bench.tts import report  # noqa: E402
 
 SECRETARY, MEMBER = "0912000001", "0912000003"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 POLL_S = 0.05
-
-Opener = urllib.request.OpenerDirector
 
 
 def make_pdf(pages: int, seed: int) -> bytes:
@@ -80,26 +76,30 @@ class Api:
     """The JSON API as one signed-in person (session cookie + CSRF header)."""
 
     def __init__(self, base: str, login: str) -> None:
-        self.base, self.opener = base, _session(base, login)
+        self.base, self.session = base, signed_in(base, login)
         self.me = self.get("/api/v1/me")
         self.csrf = self.me["csrf_token"]
 
     def get(self, path: str) -> Any:
-        with self.opener.open(f"{self.base}{path}", timeout=60) as response:
-            return json.loads(response.read())
+        return self.raw_response(path).json()
 
     def raw(self, path: str) -> bytes:
-        with self.opener.open(f"{self.base}{path}", timeout=60) as response:
-            return response.read()
+        return self.raw_response(path).content
+
+    def raw_response(self, path: str) -> requests.Response:
+        response = self.session.get(f"{self.base}{path}", timeout=60)
+        response.raise_for_status()
+        return response
 
     def post(self, path: str, body: bytes, content_type: str = "application/json") -> Any:
-        request = urllib.request.Request(
+        response = self.session.post(
             f"{self.base}{path}",
             data=body,
             headers={"Content-Type": content_type, "X-CSRFToken": self.csrf},
+            timeout=120,
         )
-        with self.opener.open(request, timeout=120) as response:
-            return json.loads(response.read())
+        response.raise_for_status()
+        return response.json()
 
     @property
     def branch(self) -> int:
@@ -141,9 +141,9 @@ def wait_for(check: Any, timeout: float = 600.0) -> float:
         try:
             if check():
                 return time.perf_counter()
-        except urllib.error.HTTPError as error:
-            if error.code != 404:  # not published (or no audio) yet
-                raise
+        except requests.HTTPError as error:
+            if error.response is None or error.response.status_code != 404:
+                raise  # else: not published (or no audio) yet
         time.sleep(POLL_S)
     raise TimeoutError("timed out")
 
