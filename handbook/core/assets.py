@@ -1,6 +1,10 @@
-"""Static files built for slow links: a content-hashed name for each file, its gzip and brotli
-copies made once (at start, kept in the instance folder by content hash, reused by the next
-start), and hashed URLs cached by the phone for a year.
+"""Static files built for slow links: scripts and stylesheets minified, a content-hashed name
+for each file, its gzip and brotli copies made once (at start, kept in the instance folder by
+content hash, reused by the next start), and hashed URLs cached by the phone for a year.
+
+Minifying (rjsmin, rcssmin: comments and spaces out, nothing renamed) takes a quarter off what
+a phone downloads even after brotli, so the sources keep their comments at no cost on 3G; the
+hash names the bytes served, so a change to a comment alone does not make phones fetch again.
 
 ``url_for('static', filename='css/app.css')`` gives ``/static/css/app.<10 hex>.css``; that name
 is answered with ``Cache-Control: public, max-age=31536000, immutable`` in the best encoding the
@@ -29,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import brotli  # type: ignore[import-untyped]  # no stubs; one function used
+import rcssmin  # type: ignore[import-untyped]  # no stubs; one function used
+import rjsmin  # type: ignore[import-untyped]  # no stubs; one function used
 from flask import Flask, Response, current_app, send_file
 
 from handbook.core import compression
@@ -121,9 +127,9 @@ def build(folder: Path, cache: Path) -> Assets:
         relative = path.relative_to(folder)
         if not path.is_file() or any(part.startswith(".") for part in relative.parts):
             continue
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
         name = relative.as_posix()
+        data = minified(name, path.read_bytes())
+        digest = hashlib.sha256(data).hexdigest()
         mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
         asset = Asset(name, _hashed_form(name, digest), digest, mimetype)
         asset.copies["identity"] = _kept(cache / digest, functools.partial(bytes, data), assets)
@@ -138,6 +144,18 @@ def build(folder: Path, cache: Path) -> Assets:
                     asset.copies[encoding] = copy
         assets.add(asset)
     return assets
+
+
+def minified(name: str, data: bytes) -> bytes:
+    """The file as phones get it: a script or stylesheet without comments and spaces (files
+    already minified, ``*.min.js``, as they are)."""
+    if name.endswith(".min.js") or name.endswith(".min.css"):
+        return data
+    if name.endswith(".js"):
+        return bytes(rjsmin.jsmin(data))
+    if name.endswith(".css"):
+        return bytes(rcssmin.cssmin(data))
+    return data
 
 
 def _hashed_form(name: str, digest: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, ur
 from flask_login import current_user, login_required
 
 from handbook.audio.models import AudioTrack
-from handbook.core import db
+from handbook.core import assets, db
 from handbook.core.policy import Action, load
 from handbook.documents.operations import visible_documents
 from handbook.meetings.models import Meeting
@@ -34,16 +33,6 @@ PRECACHED = ("css/*.css", "vendor/*.js", "js/*.js")
 NOT_PRECACHED = frozenset({"js/sw.js", "js/install.js", "js/push.js", "js/pack.js"})
 #: The notification's picture (made for the installable app); computed, never precached.
 ICON = "icons/icon-192.png"
-
-_BLOCK_COMMENT = re.compile(r"^\s*/\*.*?\*/[ \t]*\n", re.DOTALL | re.MULTILINE)
-_LINE_COMMENT = re.compile(r"^[ \t]*//[^\n]*\n", re.MULTILINE)
-
-
-def _without_comments(source: str) -> str:
-    """The worker as phones get it: comments that stand on lines of their own left out (a
-    third of the file; every phone fetches it on its first visit). Only whole-line comments
-    go, so no string or code is ever touched."""
-    return _LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", source))
 
 
 @bp.get("/sw.js")
@@ -87,7 +76,7 @@ def _worker(urls: list[str]) -> str:
         "__ICON__": json.dumps(url_for("static", filename=ICON)),
     }
     static = Path(current_app.static_folder or "")
-    text = _without_comments((static / "js" / "sw.js").read_text(encoding="utf-8"))
+    text = assets.minified("js/sw.js", (static / "js" / "sw.js").read_bytes()).decode()
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     return text

@@ -45,14 +45,14 @@ def test_the_worker_carries_this_deployments_urls_and_settings(make_app) -> None
     app = make_app(OFFLINE_NETWORK_DEADLINE_S=1.5, OFFLINE_AUDIO_BUDGET_MB=3)
     text = app.test_client().get("/sw.js").get_data(as_text=True)
     assert not re.search(r"__[A-Z_]+__", text)  # every placeholder filled
-    assert "var DEADLINE_MS = 1500;" in text
-    assert f"var AUDIO_BUDGET = {3 * 1024 * 1024};" in text
+    assert "var DEADLINE_MS=1500;" in text  # minified as phones get it
+    assert f"var AUDIO_BUDGET={3 * 1024 * 1024};" in text
     with app.test_request_context():
         css, icon = url_for("static", filename="css/app.css"), url_for("static", filename=ICON)
-    precache = json.loads(re.search(r"var PRECACHE = (\[.*?\]);", text).group(1))
+    precache = json.loads(re.search(r"var PRECACHE=(\[.*?\]);", text).group(1))
     assert precache[0] == "/offline" and css in precache
-    assert f'var ICON = "{icon}";' in text
-    version = re.search(r'var VERSION = "(\w+)";', text).group(1)
+    assert f'var ICON="{icon}";' in text
+    version = re.search(r'var VERSION="(\w+)";', text).group(1)
     # The same deployment, the same worker; new static files, a new static cache.
     assert app.test_client().get("/sw.js").get_data(as_text=True) == text
     # A new app.css: its content hash, so its URL, changes (core/assets.py).
@@ -61,7 +61,7 @@ def test_the_worker_carries_this_deployments_urls_and_settings(make_app) -> None
     assets.add(dataclasses.replace(old, hashed="css/app.0123456789.css", digest="0" * 64))
     changed = app.test_client().get("/sw.js").get_data(as_text=True)
     assert "/static/css/app.0123456789.css" in changed
-    assert re.search(r'var VERSION = "(\w+)";', changed).group(1) != version
+    assert re.search(r'var VERSION="(\w+)";', changed).group(1) != version
 
 
 # --- the meeting pack: what the worker keeps for a meeting -------------------------------------
