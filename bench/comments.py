@@ -1487,10 +1487,20 @@ def _burst(phase: Phase, bases: list[str], cookies: list[str], level: int) -> di
         plan[-1 if i >= level - sentinels else i % len(phase.bulk)].append(item)
     _log(f"{level} sockets connecting and joining, {settings.width} at a time per client")
     args = {"document": phase.document, "after": phase.after, "width": settings.width}
+    spy = out = None
+    if settings.profile and phase.http is not None:  # the product (the reference has no HTTP)
+        out = settings.workdir / f"profile-burst-{level}-{time.monotonic_ns()}.raw"
+        spy = _profile_start(phase.dep.pids[0], 30, out)
+        time.sleep(0.5)  # py-spy attached before the first socket
     start = time.monotonic_ns()
     done = _all_items(phase.bulk, "connect_readers", plan[:-1], **args)
     done.append(phase.sentinel.call("connect_readers", items=plan[-1], **args))
     end = time.monotonic_ns()
+    if spy is not None:  # py-spy writes what it sampled when interrupted
+        spy.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            spy.wait(30)
+        _stop(spy)
     joined = sum(d["joined"] for d in done)
     if joined != level:
         errors = [e for d in done for e in d["errors"]]
@@ -1504,6 +1514,10 @@ def _burst(phase: Phase, bases: list[str], cookies: list[str], level: int) -> di
         "client_ms_per_socket": cpu["clients"] * cpu["wall"] / level * 1000,
         "cpu": cpu,
     }
+    if spy is not None and out is not None and out.exists():
+        row["profile"] = {"server A": _profile_summary(out)}
+        for line in row["profile"]["server A"]:
+            _log(f"    {line}")
     _log(
         f"  {level} connected and joined in {seconds:.2f} s; server "
         f"{row['server_ms_per_socket']:.2f} ms CPU per socket, clients "
