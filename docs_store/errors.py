@@ -46,7 +46,8 @@ CODES: frozenset[str] = frozenset(get_args(ExtractionCode))
 MESSAGES: dict[str, str] = {
     "empty": "Tệp trống, không có nội dung nào.",
     "mismatch": "Nội dung tệp không đúng với đuôi tên tệp; hãy kiểm tra lại rồi tải lên lại.",
-    "unsupported": "Chỉ nhận tệp PDF, Word (.docx) hoặc văn bản thuần (.txt).",
+    "unsupported": "Chỉ nhận tệp PDF, Word (.docx), văn bản thuần (.txt) "
+    "hoặc ảnh chụp tài liệu (JPEG, PNG, HEIC).",
     "encrypted": "Tệp đang được đặt mật khẩu; hãy gỡ mật khẩu rồi tải lên lại.",
     "corrupt": "Tệp bị hỏng hoặc không trọn vẹn nên không đọc được; "
     "hãy xuất lại tệp rồi tải lên lại.",

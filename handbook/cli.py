@@ -1,4 +1,4 @@
-"""Command line: create-admin, import-members, demo, serve (besides ``db upgrade``)."""
+"""Command line: create-admin, import-members, demo, serve, voices (besides ``db upgrade``)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from handbook.core.extensions import socketio
 from handbook.documents.jobs import queue_after_commit
 from handbook.orgs.member_import import import_members
 from handbook.orgs.models import Organization
+from handbook.voices.commands import voices
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin, import_members_cmd, demo, serve, worker):
+    for command in (create_admin, import_members_cmd, demo, serve, worker, voices):
         app.cli.add_command(command)
 
 

@@ -15,8 +15,12 @@ from handbook.accounts import events as _accounts_events  # noqa: F401 - socket 
 from handbook.accounts import jobs as _accounts_jobs  # noqa: F401
 from handbook.accounts import routes as accounts_routes
 from handbook.accounts import sessions
+from handbook.attendance import events as _attendance_events  # noqa: F401 - its socket room
+from handbook.attendance import policy as _attendance_policy  # noqa: F401 - its rule
+from handbook.attendance import routes as attendance_routes
 from handbook.audio import jobs as _audio_jobs  # noqa: F401
 from handbook.audio import routes as audio_routes
+from handbook.audio import voices as _audio_voices  # noqa: F401 - the voice pages' answers
 from handbook.audit import models as _audit_models  # noqa: F401
 from handbook.comments import events as _comments_events  # noqa: F401
 from handbook.comments import routes as comments_routes
@@ -34,6 +38,8 @@ from handbook.orgs import policy as _orgs_policy  # noqa: F401 - its rules
 from handbook.orgs import routes as orgs_routes
 from handbook.participation import reminders as _reminders  # noqa: F401 - its sweep
 from handbook.participation import routes as participation_routes
+from handbook.voices import policy as _voices_policy  # noqa: F401 - its rule
+from handbook.voices import routes as voices_routes
 
 #: The domains' doors, in their order.
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -42,9 +48,11 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     notifications_routes.bp,
     meetings_routes.bp,
     documents_routes.bp,
+    voices_routes.bp,
     audio_routes.bp,
     comments_routes.bp,
     participation_routes.bp,
+    attendance_routes.bp,
 )
 
 

@@ -1,4 +1,5 @@
-"""The sandbox's child: apply limits, run ``extract``, report JSON lines on stdout.
+"""The sandbox's child: apply limits, run ``extract`` (or make photos into a PDF), report JSON
+lines on stdout.
 
 Started by ``sandbox.extract_sandboxed`` as ``python -m docs_store.extract._child REQUEST``.
 Its real stdout is kept for the protocol; anything a library prints goes to stderr instead.
@@ -49,6 +50,21 @@ def main() -> None:
     apply_limits(int(request["memory_mb"]), timeout)
     try:
         from docs_store.errors import ExtractionError
+
+        if request.get("task") == "photos":
+            from docs_store.extract.photos import photos_to_pdf
+
+            try:
+                pages = photos_to_pdf(
+                    [Path(p) for p in request["photos"]], Path(request["out"]), request["names"]
+                )
+            except ExtractionError as e:
+                emit({"type": "error", **e.to_dict()})
+            else:
+                emit({"type": "result", "pages": pages})
+            proto.close()
+            return
+
         from docs_store.extract.core import extract
 
         try:

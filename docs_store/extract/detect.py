@@ -28,6 +28,8 @@ _MAGIC: list[tuple[bytes, str]] = [
     (b"\x7fELF", "tệp chương trình"),
 ]
 _TEXT_NAMES = {".txt", ".text", ".md"}
+#: Photos are sniffed first (``photos.sniff_photo``): one that reaches here is not a photo.
+_PHOTO_NAMES = {".jpg", ".jpeg", ".png", ".heic", ".heif"}
 _LEGACY_WORD = (
     "Đây là tệp Word đời cũ (.doc); hãy mở bằng Word, chọn Lưu thành (Save As) "
     "định dạng .docx hoặc PDF rồi tải lên lại."
@@ -61,6 +63,8 @@ def detect_kind(head: bytes, filename: str) -> str:
             raise _mismatch("Word .docx", actual)
         _reject_other_zip(head)
         return "docx"
+    if ext in _PHOTO_NAMES and not actual.startswith("ảnh "):
+        raise _mismatch("ảnh chụp", actual)
     if ext in _TEXT_NAMES:
         if actual != "text":
             raise _mismatch("văn bản .txt", actual)

@@ -69,6 +69,49 @@ def extract_sandboxed(
         "ocr_page_timeout": ocr_page_timeout,
         "memory_mb": memory_mb,
     }
+    final = _sandboxed(request, timeout, progress, path, ocr_page_timeout)
+    if final.get("type") == "error":
+        raise ExtractionError(str(final["code"]), str(final["message"]))
+    return ExtractedDocument.from_dict(final["document"])
+
+
+def photos_to_pdf_sandboxed(
+    photos: list[Path],
+    out: Path,
+    *,
+    names: list[str] | None = None,
+    timeout: float = 120,
+    memory_mb: int = 1024,
+) -> int:
+    """``photos.photos_to_pdf`` in a limited child: decoding a photo is parsing untrusted
+    input (libjpeg, libpng, libheif) and a crafted one must only kill the child. Returns the
+    page count; raises ExtractionError like it, plus ``timeout`` and ``memory``."""
+    sources = [Path(p).resolve() for p in photos]
+    for source in sources:
+        if not source.is_file():
+            raise FileNotFoundError(source)
+    request = {
+        "task": "photos",
+        "photos": [str(s) for s in sources],
+        "names": list(names) if names is not None else [p.name for p in sources],
+        "out": str(Path(out).resolve()),
+        "timeout": timeout,
+        "memory_mb": memory_mb,
+    }
+    final = _sandboxed(request, timeout, None, out)
+    if final.get("type") == "error":
+        raise ExtractionError(str(final["code"]), str(final["message"]))
+    return int(final["pages"])
+
+
+def _sandboxed(
+    request: dict[str, Any],
+    timeout: float,
+    progress: Callable[[int, int], None] | None,
+    path: Path,
+    ocr_page_timeout: float = 0.0,
+) -> dict[str, Any]:
+    """Run the child on ``request`` in a private temporary folder; its final message."""
     argv = [sys.executable, "-m", "docs_store.extract._child", json.dumps(request)]
     deadline = _Deadline(time.monotonic() + timeout, ocr_page_timeout)
     # A private temp dir for the child and its tools: a killed child cannot clean up after
@@ -85,10 +128,7 @@ def extract_sandboxed(
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [_PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
         )
-        final = _run_child(argv, env, workdir, deadline, progress, path, timeout)
-    if final.get("type") == "error":
-        raise ExtractionError(str(final["code"]), str(final["message"]))
-    return ExtractedDocument.from_dict(final["document"])
+        return _run_child(argv, env, workdir, deadline, progress, path, timeout)
 
 
 class _Timeout(Exception):

@@ -8,7 +8,14 @@ view declares its contract (``contract.operation``) with the models of ``inputs`
 
 from __future__ import annotations
 
-from handbook.api import account, comments, documents, meetings, push  # noqa: F401 - views join bp
+from handbook.api import (  # noqa: F401 - views join bp
+    account,
+    attendance,
+    comments,
+    documents,
+    meetings,
+    push,
+)
 from handbook.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -148,6 +148,11 @@ class CommentAuthor(Answer):
     name: str
 
 
+class CommentVoice(Answer):
+    url: Annotated[str, Field(description="the recording (Opus in WebM or Ogg), with Range")]
+    seconds: Annotated[int, Field(description="its length, measured by the server")]
+
+
 class Comment(Answer):
     id: int
     version: int
@@ -167,6 +172,9 @@ class Comment(Answer):
     hidden_reason: str | None
     disposition: Disposition
     client_id: str | None
+    voice: Annotated[
+        CommentVoice | None, Field(description="a voice comment's recording (no transcript)")
+    ] = None
 
 
 class CommentList(Answer):

@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from handbook.audio import chapters
 from handbook.audio.models import AudioStatus, AudioTrack
 from handbook.audio.storage import audio_store, early_path
 from handbook.core import claims, db
@@ -26,11 +27,12 @@ from handbook.core.jobs import job, on_recover, periodic
 from handbook.core.realtime import document_room
 from handbook.documents.jobs import text_ready
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
+from handbook.voices.settings import engine_settings
 from tts.atomic import AtomicWriter
 from tts.cache import ChunkCache
 from tts.engines import choose_engine, fallback_for
 from tts.pipeline import synthesize_document
-from tts.result import EarlyAudio, PipelineError, Section
+from tts.result import EarlyAudio, PipelineError
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +106,8 @@ def synthesize_audio(track_id: int) -> None:
         .where(Document.id == track.document_id, Document.status == DocumentStatus.READY)
         .order_by(DocumentPage.number)
     ).all()
-    sections = [
-        Section(title=f"Trang {page.number}", paragraphs=[(b["n"], b["text"]) for b in page.blocks])
-        for page in pages
-    ]
+    title = db.session.scalar(sa.select(Document.title).where(Document.id == track.document_id))
+    sections = chapters.sections([(page.number, page.blocks) for page in pages], title or "")
     instance = Path(current_app.instance_path)
     out_path = instance / "audio-work" / f"{track_id}.mp3"
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,11 +123,12 @@ def synthesize_audio(track_id: int) -> None:
         _keep_early(run, track_id, part)
 
     try:
-        engine = choose_engine(track.requested_engine)
+        settings = engine_settings()  # the engines' order, the installed Piper voice
+        engine = choose_engine(track.requested_engine, **settings)
         result = synthesize_document(
             sections,
             engine=engine,
-            fallback=fallback_for(engine),
+            fallback=fallback_for(engine, **settings),
             cache=ChunkCache(instance / "tts-cache"),
             out_path=out_path,
             progress=progress,

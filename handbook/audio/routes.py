@@ -1,10 +1,15 @@
-"""Listening: the MP3 (HTTP Range, only to readers), its timing map, and "nghe tiếp".
+"""Listening: the MP3 (HTTP Range, only to readers), its timing map, "nghe tiếp", and a
+meeting's playlist.
 
 While a document's first track is being made, the part spoken so far is served in its place
 (same URL, a new ``?v=`` each time it grows), so members can start listening at once.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, request, send_file
@@ -14,10 +19,12 @@ from docs_store.errors import StorageError
 from handbook.audio import operations
 from handbook.audio.jobs import queue_audio, track_payload
 from handbook.audio.models import AudioTrack
+from handbook.audio.playlist import playlist as meeting_playlist
 from handbook.audio.storage import audio_store, early_path
 from handbook.core import db
 from handbook.core.policy import Action, load
 from handbook.documents.models import Document, DocumentStatus
+from handbook.meetings.models import Meeting
 
 bp = Blueprint("audio", __name__)
 
@@ -26,18 +33,35 @@ def _track(document: Document) -> AudioTrack | None:
     return db.session.scalar(sa.select(AudioTrack).where(AudioTrack.document_id == document.id))
 
 
-def _playable_track(document_id: int) -> AudioTrack:
+def _playable(document_id: int) -> tuple[Document, AudioTrack]:
     document = load(Document, document_id, Action.DOCUMENT_VIEW)
     track = _track(document)
     if track is None or not track.playable:
         abort(404)
-    return track
+    return document, track
+
+
+#: What Android, Windows or a memory card's file system refuse in a file's name.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def download_disposition(title: str, *, attachment: bool = True) -> str:
+    """The recording named after the document ("Dự thảo Nghị quyết tháng 12.mp3": what the
+    phone's Downloads list shows, also when saved from the player's own menu), with a
+    plain-letters name for clients without RFC 6266."""
+    name = " ".join(_UNSAFE.sub(" ", title).split()).strip(". ")[:120].rstrip() or "Tài liệu"
+    plain = name.replace("đ", "d").replace("Đ", "D")
+    plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
+    return (
+        f'{"attachment" if attachment else "inline"}; filename="{plain or "tai-lieu"}.mp3"; '
+        f"filename*=UTF-8''{quote(name + '.mp3', safe='')}"
+    )
 
 
 @bp.get("/documents/<int:document_id>/audio.mp3")
 @login_required
 def mp3(document_id: int) -> Response:
-    track = _playable_track(document_id)
+    document, track = _playable(document_id)
     if track.complete:
         try:
             path = audio_store().path(track.blob_sha256 or "")
@@ -52,10 +76,9 @@ def mp3(document_id: int) -> Response:
     response = send_file(
         path, mimetype="audio/mpeg", conditional=True, etag=track.version, max_age=0
     )
-    if request.args.get("download") is not None:
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="tai-lieu-{document_id}.mp3"'
-        )
+    response.headers["Content-Disposition"] = download_disposition(
+        document.title, attachment=request.args.get("download") is not None
+    )
     response.headers["Cache-Control"] = cache
     return response
 
@@ -78,7 +101,7 @@ def details(document_id: int) -> Response:
 @bp.post("/documents/<int:document_id>/listen")
 @login_required
 def listen(document_id: int) -> Response | tuple[Response, int]:
-    track = _playable_track(document_id)
+    _document, track = _playable(document_id)
     try:
         entry = operations.record(current_user, track, request.get_json(silent=True))
     except operations.ListenError as error:
@@ -99,7 +122,7 @@ def regenerate(document_id: int) -> tuple[Response, int]:
         return jsonify(error={"status": 409, "message": "Tài liệu chưa đọc xong nội dung."}), 409
     data = request.get_json(silent=True) or {}
     engine = data.get("engine", "auto") if isinstance(data, dict) else "auto"
-    if engine not in {"auto", "gtts", "espeak"}:
+    if engine not in {"auto", "gtts", "piper", "espeak"}:
         return jsonify(error={"status": 400, "message": "Giọng đọc không hợp lệ."}), 400
     track = queue_audio(document, engine=engine)
     db.session.expire_all()  # the job may have run inline, in its own session
@@ -107,3 +130,11 @@ def regenerate(document_id: int) -> tuple[Response, int]:
     if reloaded is None:  # the document (and its track) was deleted meanwhile
         abort(404)
     return jsonify(track_payload(reloaded)), 202
+
+
+@bp.get("/meetings/<int:meeting_id>/playlist.json")
+@login_required
+def playlist(meeting_id: int) -> Response:
+    """The meeting's documents read aloud, in agenda order ("Nghe cả buổi họp")."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
+    return jsonify(meeting_playlist(current_user, meeting))

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -48,11 +49,18 @@ def _head(entry: Entry) -> str:
 
 
 def _body(entry: Entry) -> str:
-    """``[đoạn 12] nội dung``, or what stands in for words the author deleted."""
+    """``[đoạn 12] nội dung``, or what stands in for words the author deleted; a voice
+    comment says so (its link follows, see ``_voice_link``)."""
     if entry.deleted:
         return "(góp ý đã được tác giả xóa)"
     where = f"[đoạn {entry.paragraph}] " if entry.paragraph else ""
-    return where + entry.body
+    spoken = f"{entry.voice_label} " if entry.voice_url else ""
+    return (where + spoken + entry.body).rstrip()
+
+
+def _voice_link(entry: Entry, base_url: str) -> str:
+    """The full address a voice comment plays from (the reader signs in to hear it)."""
+    return base_url.rstrip("/") + entry.voice_url if entry.voice_url else ""
 
 
 def _notes(entry: Entry) -> str:
@@ -93,9 +101,10 @@ def _made_at() -> str:
 # --- DOCX ----------------------------------------------------------------------------------
 
 
-def to_docx(meeting: Meeting, groups: list[Group]) -> bytes:
+def to_docx(meeting: Meeting, groups: list[Group], base_url: str = "") -> bytes:
     """The record as a Word document: header, a heading per agenda item and document, each
-    comment with its replies indented, and the counts at the end."""
+    comment with its replies indented (a voice comment with a link that plays it), and the
+    counts at the end."""
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -131,9 +140,9 @@ def to_docx(meeting: Meeting, groups: list[Group]) -> bytes:
         for topic in group.topics:
             document.add_heading(_clean(topic.title), level=2)
             for entry in topic.entries:
-                _docx_entry(document, entry, indent=None)
+                _docx_entry(document, entry, indent=None, base_url=base_url)
                 for reply in entry.replies:
-                    _docx_entry(document, reply, indent=Cm(1))
+                    _docx_entry(document, reply, indent=Cm(1), base_url=base_url)
 
     document.add_heading("Tổng hợp", level=1)
     for line in _summary_lines(summarize(groups)):
@@ -143,12 +152,16 @@ def to_docx(meeting: Meeting, groups: list[Group]) -> bytes:
     return out.getvalue()
 
 
-def _docx_entry(document: Any, entry: Entry, indent: Cm | None) -> None:
+def _docx_entry(document: Any, entry: Entry, indent: Cm | None, base_url: str = "") -> None:
     paragraph = document.add_paragraph()
     if indent is not None:
         paragraph.paragraph_format.left_indent = indent
     paragraph.add_run(_clean(entry.author)).bold = True
     paragraph.add_run(_clean(f" ({entry.when}) — {_body(entry)}"))
+    link = _voice_link(entry, base_url)
+    if link and not entry.deleted:
+        paragraph.add_run(" — nghe tại ")
+        _docx_link(paragraph, link, link)
     notes = _notes(entry)
     if notes:
         paragraph.add_run(_clean(f" — {notes}")).italic = True
@@ -157,6 +170,26 @@ def _docx_entry(document: Any, entry: Entry, indent: Cm | None) -> None:
         quote.paragraph_format.left_indent = Cm(2) if indent is not None else Cm(1)
         run = quote.add_run(_clean(f"Đoạn {entry.paragraph}: “{entry.excerpt}”"))
         run.italic = True
+
+
+def _docx_link(paragraph: Any, url: str, text: str) -> None:
+    """A clickable link (python-docx has no API for one: a ``w:hyperlink`` to an external
+    relationship), blue and underlined as Word draws links."""
+    relation = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), relation)
+    run = OxmlElement("w:r")
+    properties = OxmlElement("w:rPr")
+    for name, value in (("w:color", "0563C1"), ("w:u", "single")):
+        element = OxmlElement(name)
+        element.set(qn("w:val"), value)
+        properties.append(element)
+    run.append(properties)
+    words = OxmlElement("w:t")
+    words.text = text
+    run.append(words)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 def _drop_theme_fonts(style_element: Any) -> None:
@@ -214,7 +247,7 @@ def _markup(text: str) -> str:
     return escape(_clean(text)).replace("\n", "<br/>")
 
 
-def to_pdf(meeting: Meeting, groups: list[Group]) -> bytes:
+def to_pdf(meeting: Meeting, groups: list[Group], base_url: str = "") -> bytes:
     """The same record as a PDF: A4, wrapped text, ``Trang x/y`` at the foot of each page."""
     regular, bold = _fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=11, leading=15, spaceAfter=5)
@@ -244,9 +277,9 @@ def to_pdf(meeting: Meeting, groups: list[Group]) -> bytes:
         for topic in group.topics:
             story.append(Paragraph(_markup(topic.title), styles["h2"]))
             for entry in topic.entries:
-                story += _pdf_entry(entry, base, styles["quote"])
+                story += _pdf_entry(entry, base, styles["quote"], base_url)
                 for reply in entry.replies:
-                    story += _pdf_entry(reply, styles["reply"], styles["quote"])
+                    story += _pdf_entry(reply, styles["reply"], styles["quote"], base_url)
     story.append(Paragraph("Tổng hợp", styles["h1"]))
     story += [Paragraph(_markup(line), base) for line in _summary_lines(summarize(groups))]
 
@@ -265,9 +298,16 @@ def to_pdf(meeting: Meeting, groups: list[Group]) -> bytes:
     return out.getvalue()
 
 
-def _pdf_entry(entry: Entry, style: ParagraphStyle, quote: ParagraphStyle) -> list[Any]:
+def _pdf_entry(
+    entry: Entry, style: ParagraphStyle, quote: ParagraphStyle, base_url: str = ""
+) -> list[Any]:
     notes = _notes(entry)
     text = f"<b>{_markup(entry.author)}</b> ({_markup(entry.when)}) — {_markup(_body(entry))}"
+    link = _voice_link(entry, base_url)
+    if link and not entry.deleted:
+        shown = escape(link)
+        target = shown.replace('"', "&quot;")
+        text += f' — nghe tại <a href="{target}" color="blue"><u>{shown}</u></a>'
     if notes:
         text += f" — <b>{_markup(notes)}</b>"
     flowables = [Paragraph(text, style)]

@@ -48,6 +48,14 @@ class Comment(Base):
     #: Chosen by the author's device for each new comment: a resend stores nothing twice.
     client_id: so.Mapped[str] = so.mapped_column(sa.String(64))
     body: so.Mapped[str] = so.mapped_column(sa.Text)
+    #: A spoken comment: its recording in the voice store (Opus in WebM or Ogg), sniffed and
+    #: timed on upload. Its ``body`` may then be empty: no transcript is made (no offline
+    #: Vietnamese speech recognition is installable here).
+    voice_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: ``webm`` or ``ogg``: the container the sniffer found, not what the browser claimed.
+    voice_kind: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    #: The recording's length, measured on the server from the container's timestamps.
+    voice_ms: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -84,6 +92,16 @@ class Comment(Base):
             "document_id IS NOT NULL OR agenda_item_id IS NOT NULL", name="has_target"
         ),
     )
+
+    @property
+    def voice_seconds(self) -> int:
+        """A voice comment's length in whole seconds (0 for a written one)."""
+        return round((self.voice_ms or 0) / 1000)
+
+    @property
+    def voice_clock(self) -> str:
+        """Its length as a player shows it: ``1:05``."""
+        return "{}:{:02d}".format(*divmod(self.voice_seconds, 60))
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} by {self.author_id}>"

@@ -6,8 +6,11 @@ or two tabs racing returns the stored comment instead of a second one.
 
 from __future__ import annotations
 
+import io
 import logging
+import math
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,11 +22,15 @@ from limits import parse_many, storage, strategies
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
+from docs_store.errors import StorageError
 from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.comments import mentions, replies
 from handbook.comments.models import Comment, Disposition
+from handbook.comments.storage import voice_store
+from handbook.comments.voice import Recording
 from handbook.core import db
+from handbook.core.aftercommit import after_commit
 from handbook.core.inputs import is_id
 from handbook.core.policy import Action, can
 from handbook.core.timeutil import utcnow
@@ -40,11 +47,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-
 
 
 class CommentError(Exception):
-    """A refusal with a Vietnamese message and the HTTP status that fits it."""
+    """A refusal with a Vietnamese message and the HTTP status that fits it; "too fast" says
+    when to send again (``retry_after`` seconds), so the outbox waits instead of guessing."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.message, self.status = message, status
+        self.message, self.status, self.retry_after = message, status, retry_after
 
 
 @dataclass(frozen=True)
@@ -117,9 +125,21 @@ def _check_rate(user: User) -> None:
             logger.warning("comment rate limit unavailable; allowing", exc_info=True)
             return
         if not allowed:
+            wait = _wait(limiter, limit, user)
             raise CommentError(
-                "Bạn gửi góp ý quá nhanh. Vui lòng chờ một lát rồi gửi tiếp.", status=429
+                f"Đồng chí gửi góp ý quá nhanh. Góp ý được giữ lại và tự gửi sau {wait} giây.",
+                status=429,
+                retry_after=wait,
             )
+
+
+def _wait(limiter: strategies.MovingWindowRateLimiter, limit: Any, user: User) -> int:
+    """Whole seconds until ``limit`` lets this member post again (at least one)."""
+    try:
+        reset = limiter.get_window_stats(limit, "comments", str(user.id)).reset_time
+    except Exception:  # the counter's storage went away meanwhile: a short wait
+        return 5
+    return max(1, math.ceil(reset - time.time()))
 
 
 def post(
@@ -130,9 +150,10 @@ def post(
     client_id: Any,
     parent_id: Any = None,
     paragraph: Any = None,
+    voice: Recording | None = None,
 ) -> tuple[Comment, bool]:
     """Store a new comment once; returns it and whether it was new. The caller commits."""
-    comment, created = _checked(user, target, body, client_id, parent_id, paragraph)
+    comment, created = _checked(user, target, body, client_id, parent_id, paragraph, voice)
     if not created:
         return comment, False
     return _insert_here(user, target, comment, parent_id)
@@ -166,6 +187,7 @@ def post_now(
     client_id: Any,
     parent_id: Any = None,
     paragraph: Any = None,
+    voice: Recording | None = None,
 ) -> tuple[Comment, bool, bool]:
     """``post``, committed before it returns when it can be: returns the comment, whether it
     was new, and whether it is committed already (else the caller commits, as for ``post``).
@@ -173,7 +195,7 @@ def post_now(
     Under ``serve`` a comment that tells no one (no mention, not a reply) is stored by the
     process's ``Writer`` together with those posted at the same moment: one transaction and
     one sync to disk for all of them, instead of one each."""
-    comment, created = _checked(user, target, body, client_id, parent_id, paragraph)
+    comment, created = _checked(user, target, body, client_id, parent_id, paragraph, voice)
     if not created:
         return comment, False, False
     writer = Writer.of_app()
@@ -194,10 +216,17 @@ def post_now(
 
 
 def _checked(
-    user: User, target: Target, body: Any, client_id: Any, parent_id: Any, paragraph: Any
+    user: User,
+    target: Target,
+    body: Any,
+    client_id: Any,
+    parent_id: Any,
+    paragraph: Any,
+    voice: Recording | None = None,
 ) -> tuple[Comment, bool]:
     """The stored comment with this ``client_id`` (and False), or a new one, checked, rate
-    limited, not yet stored (and True)."""
+    limited, not yet stored (and True). A voice comment's recording is stored here, once the
+    comment is known to be allowed; its words are optional."""
     client_id = clean_client_id(client_id)
     existing = _stored(user, client_id)
     if existing is not None:
@@ -205,7 +234,7 @@ def _checked(
     if not may_post(user, target):
         _refuse_closed(target.meeting)
         raise CommentError("Không tìm thấy tài liệu.", status=404)
-    text = clean_body(body)
+    text = "" if voice is not None and body in (None, "") else clean_body(body)
     parent = _parent(parent_id, target)
     paragraph = _paragraph(paragraph, target)
     _release()
@@ -220,6 +249,7 @@ def _checked(
         if stored is None:
             raise
         return stored, False
+    sha256 = _keep_recording(voice) if voice is not None else None
     comment = Comment(
         meeting_id=target.meeting.id,
         document_id=target.document.id if target.document else None,
@@ -229,6 +259,9 @@ def _checked(
         author_id=user.id,
         client_id=client_id,
         body=text,
+        voice_sha256=sha256,
+        voice_kind=voice.kind if voice is not None else None,
+        voice_ms=voice.duration_ms if voice is not None else None,
         created_at=utcnow(),
         edited_at=None,
         deleted_at=None,
@@ -239,6 +272,15 @@ def _checked(
         version=1,
     )
     return comment, True
+
+
+def _keep_recording(voice: Recording) -> str:
+    """Store a checked recording (content-addressed: a resend stores nothing twice)."""
+    try:
+        return voice_store().save(io.BytesIO(voice.data)).sha256
+    except StorageError as exc:
+        logger.error("voice comment not stored: %s", exc)
+        raise CommentError("Hệ thống gặp sự cố, vui lòng gửi lại sau.", status=500) from exc
 
 
 def _release() -> None:
@@ -393,7 +435,14 @@ def _parent(parent_id: Any, target: Target) -> Comment | None:
     )
     if parent is None or not same_place or parent.deleted_at is not None:
         raise CommentError("Không tìm thấy góp ý được trả lời.", status=404)
-    return db.session.get(Comment, parent.parent_id) if parent.parent_id else parent
+    thread = db.session.get(Comment, parent.parent_id) if parent.parent_id else parent
+    if parent.hidden_at is not None or (thread is not None and thread.hidden_at is not None):
+        raise CommentError(HIDDEN_THREAD, status=409)
+    return thread
+
+
+#: Why a reply is refused: its discussion was hidden by the secretary.
+HIDDEN_THREAD = "Góp ý này đã được bí thư ẩn nên không nhận thêm trả lời."
 
 
 def _paragraph(paragraph: Any, target: Target) -> int | None:
@@ -424,11 +473,27 @@ def edit(user: User, comment: Comment, body: Any) -> Comment:
 
 
 def delete(user: User, comment: Comment) -> Comment:
+    """The words go, and so does the recording of a voice comment (once committed, and only
+    if no other comment holds the same recording)."""
     _own_and_recent(user, comment)
     comment.deleted_at = utcnow()
     comment.body = ""
+    sha256, comment.voice_sha256 = comment.voice_sha256, None
+    comment.voice_kind = comment.voice_ms = None
     comment.version += 1
+    if sha256 is not None:
+        db.session.flush()
+        shared = db.session.scalar(sa.select(Comment.id).where(Comment.voice_sha256 == sha256))
+        if shared is None:
+            after_commit(_forget_recording, sha256)
     return comment
+
+
+def _forget_recording(sha256: str) -> None:
+    try:
+        voice_store().delete(sha256)
+    except StorageError:
+        logger.warning("recording %s not deleted", sha256, exc_info=True)
 
 
 def hide(user: User, comment: Comment, reason: Any) -> Comment:

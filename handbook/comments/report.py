@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from handbook.comments.models import Comment, Disposition
+from handbook.comments.serialize import voice_json
 from handbook.core import db
 from handbook.core.templating import vn_datetime
 from handbook.documents.models import Document, DocumentPage
@@ -42,7 +43,18 @@ class Entry:
     hidden_reason: str = ""
     #: Only a deleted comment that still has replies keeps its place, without its words.
     deleted: bool = False
+    #: A voice comment's recording (a path on this site) and its length in seconds.
+    voice_url: str = ""
+    voice_seconds: int = 0
     replies: list[Entry] = field(default_factory=list)
+
+    @property
+    def voice_label(self) -> str:
+        """``Góp ý bằng giọng nói (0:42)``: what stands for the words of a voice comment."""
+        if not self.voice_url:
+            return ""
+        minutes, seconds = divmod(self.voice_seconds, 60)
+        return f"Góp ý bằng giọng nói ({minutes}:{seconds:02d})"
 
     @property
     def when(self) -> str:
@@ -174,6 +186,7 @@ def _threads(comments: Sequence[Comment], texts: dict[tuple[int, int], str]) -> 
         deleted = comment.deleted_at is not None
         if deleted and comment.parent_id is not None:
             continue
+        voice = voice_json(comment)
         entries[comment.id] = Entry(
             id=comment.id,
             author=comment.author.full_name,
@@ -186,6 +199,8 @@ def _threads(comments: Sequence[Comment], texts: dict[tuple[int, int], str]) -> 
             hidden=comment.hidden_at is not None,
             hidden_reason=comment.hidden_reason or "",
             deleted=deleted,
+            voice_url=voice["url"] if voice and not deleted else "",
+            voice_seconds=voice["seconds"] if voice else 0,
         )
     tops: dict[int, Entry] = {}
     for comment in comments:

@@ -17,19 +17,25 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response as BaseResponse
 
+from docs_store.errors import StorageError
 from handbook.accounts.models import User
 from handbook.comments import operations as ops
 from handbook.comments import report, service
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
+from handbook.comments.storage import voice_store
+from handbook.comments.voice import MAX_BYTES, MIME, TOO_BIG, BadRecording, sniff
 from handbook.core import db
 from handbook.core.policy import Action, can, load
 from handbook.documents.models import Document, DocumentStatus
@@ -125,10 +131,30 @@ def _agenda_discussion(meeting: Meeting, *, manage: bool) -> dict[str, object]:
         grouped.setdefault(comment.agenda_item_id or 0, []).append(comment)
     return {
         "agenda_comments": grouped,
+        "document_comments": _document_counts(meeting),
         "agenda_authors": _authors(comments),  # held while the page is drawn
         "may_comment": ops.may_post(current_user, Target(meeting=meeting)),
         "new_client_id": _form_key(f"meeting:{meeting.id}"),
     }
+
+
+#: Each document's comments as its page counts them (deleted ones left out), in one query.
+_DOCUMENT_COUNTS = (
+    sa.select(Comment.document_id, sa.func.count(Comment.id))
+    .where(
+        Comment.meeting_id == sa.bindparam("meeting"),
+        Comment.document_id.is_not(None),
+        Comment.deleted_at.is_(None),
+    )
+    .group_by(Comment.document_id)
+)
+
+
+def _document_counts(meeting: Meeting) -> dict[int, int]:
+    """``document id → comments`` for the meeting page: the count beside each document is
+    the one its own page shows."""
+    rows = db.session.execute(_DOCUMENT_COUNTS, {"meeting": meeting.id})
+    return {document_id or 0: count for document_id, count in rows}
 
 
 def _post_and_return(data: dict[str, Any], page: str, *, on_error_anchor: str) -> BaseResponse:
@@ -174,6 +200,80 @@ def post_on_agenda_item(meeting_id: int, item_id: int) -> BaseResponse:
     }
     page = url_for("meetings.show", meeting_id=meeting.id)
     return _post_and_return(data, page, on_error_anchor=f"#item-{item_id}")
+
+
+#: Said when the recording's upload broke off: the page keeps it and sends it again.
+CUT_OFF = "Bản ghi âm chưa gửi trọn vì mất kết nối. Máy sẽ tự gửi lại khi có mạng."
+
+
+@bp.post("/documents/<int:document_id>/comments/voice")
+@login_required
+def post_voice(document_id: int) -> tuple[Response, int]:
+    """A voice comment from the page's outbox (multipart: ``audio``, ``client_id``, maybe
+    ``paragraph`` or ``parent``), answered in JSON like the socket's ack. The recording is
+    sniffed and timed here (``voice.sniff``); the same ``client_id`` again answers the stored
+    comment, so a resend after a lost answer stores nothing twice."""
+    try:
+        if (request.content_length or 0) > MAX_BYTES + 64 * 1024:
+            raise BadRecording(TOO_BIG, 413)
+        upload = request.files.get("audio")
+        data = upload.read(MAX_BYTES + 1) if upload is not None else b""
+        fields = {
+            "document": document_id,
+            "client_id": request.form.get("client_id"),
+            "body": request.form.get("body") or None,
+            "paragraph": request.form.get("paragraph", type=int),
+            "parent": request.form.get("parent", type=int),
+        }
+        # Who may post here is asked before the recording is looked at.
+        service.document_target(current_user, document_id)
+        result = service.post(current_user, fields, sniff(data))
+    except ClientDisconnected:
+        return jsonify(service.refusal(CommentError(CUT_OFF))), 400
+    except BadRecording as bad:
+        db.session.rollback()
+        return jsonify(service.refusal(CommentError(bad.message, bad.status))), bad.status
+    except CommentError as error:
+        db.session.rollback()
+        return jsonify(service.refusal(error)), error.status
+    return jsonify(result), 201 if result["created"] else 200
+
+
+@bp.get("/comments/<int:comment_id>/voice")
+@login_required
+def voice(comment_id: int) -> Response:
+    """A voice comment's recording, with HTTP Range, to whoever may see the comment's words:
+    its place's readers; once hidden, only its author and the meeting's managers; once
+    deleted, nobody."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.voice_sha256 is None or comment.deleted_at is not None:
+        abort(404)
+    try:
+        if comment.document_id is not None:
+            target = service.document_target(current_user, comment.document_id)
+        else:
+            target = service.agenda_target(current_user, comment.agenda_item_id or 0)
+    except CommentError:
+        abort(404)
+    if (
+        comment.hidden_at is not None
+        and comment.author_id != current_user.id
+        and not can(current_user, Action.MEETING_MANAGE, target.meeting)
+    ):
+        abort(404)
+    try:
+        path = voice_store().path(comment.voice_sha256)
+    except StorageError:
+        abort(404)
+    mimetype = MIME.get(comment.voice_kind or "", "application/octet-stream")
+    response = send_file(
+        path, mimetype=mimetype, conditional=True, etag=comment.voice_sha256, max_age=0
+    )
+    # Hiding or deleting must take effect at once: no copy outlives the next look.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -222,7 +322,7 @@ def export_docx(meeting_id: int) -> Response:
     from handbook.comments import export
 
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
-    body = export.to_docx(meeting, report.meeting_comments(meeting))
+    body = export.to_docx(meeting, report.meeting_comments(meeting), request.host_url)
     return _download(body, DOCX, f"gop-y-sinh-hoat-{meeting.id}.docx")
 
 
@@ -233,7 +333,7 @@ def export_pdf(meeting_id: int) -> Response:
     from handbook.comments import export
 
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
-    body = export.to_pdf(meeting, report.meeting_comments(meeting))
+    body = export.to_pdf(meeting, report.meeting_comments(meeting), request.host_url)
     return _download(body, "application/pdf", f"gop-y-sinh-hoat-{meeting.id}.pdf")
 
 

@@ -31,4 +31,15 @@ def comment_json(comment: Comment, *, viewer_id: int | None = None) -> dict[str,
         "hidden_reason": comment.hidden_reason if hidden and own else None,
         "disposition": comment.disposition.value,
         "client_id": comment.client_id if own else None,
+        "voice": voice_json(comment) if show_body else None,
+    }
+
+
+def voice_json(comment: Comment) -> dict[str, Any] | None:
+    """Where a voice comment's recording plays from, and its length in whole seconds."""
+    if comment.voice_sha256 is None:
+        return None
+    return {
+        "url": f"/comments/{comment.id}/voice",
+        "seconds": comment.voice_seconds,
     }

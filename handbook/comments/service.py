@@ -13,6 +13,7 @@ from handbook.comments import operations as ops
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
 from handbook.comments.serialize import comment_json
+from handbook.comments.voice import Recording
 from handbook.core import db
 from handbook.core.aftercommit import after_commit
 from handbook.core.inputs import is_id
@@ -98,7 +99,8 @@ def sync(user: User, data: Any) -> tuple[str, dict[str, Any]]:
     }
 
 
-def post(user: User, data: Any) -> dict[str, Any]:
+def post(user: User, data: Any, voice: Recording | None = None) -> dict[str, Any]:
+    """Store a comment (a voice comment brings its checked ``voice``) and tell its readers."""
     data = _dict(data)
     target = target_of(user, data)
     comment, created, committed = ops.post_now(
@@ -108,6 +110,7 @@ def post(user: User, data: Any) -> dict[str, Any]:
         client_id=data.get("client_id"),
         parent_id=data.get("parent"),
         paragraph=data.get("paragraph"),
+        voice=voice,
     )
     if committed:  # stored with others by the process's writer: tell the readers now
         if created:
@@ -157,4 +160,7 @@ def _broadcast(event: str, comment: Comment) -> None:
 
 
 def refusal(error: CommentError) -> dict[str, Any]:
-    return {"ok": False, "status": error.status, "error": error.message}
+    answer: dict[str, Any] = {"ok": False, "status": error.status, "error": error.message}
+    if error.retry_after is not None:
+        answer["retry_after"] = error.retry_after
+    return answer

@@ -80,8 +80,20 @@ class Config:
     EXTRACT_MAX_PAGES = int(os.environ.get("EXTRACT_MAX_PAGES", "2000"))
     #: Comments one member may post, in the ``limits`` notation (several limits: ";").
     COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "10 per minute; 120 per hour")
-    #: The voice: ``auto`` (gTTS when reachable, else espeak-ng), ``gtts`` or ``espeak``.
+    #: The voice: ``auto`` (the first of TTS_ENGINE_ORDER that can speak now), ``gtts``,
+    #: ``piper`` or ``espeak``.
     TTS_ENGINE = os.environ.get("TTS_ENGINE", "auto")
+    #: ``auto``'s order: gTTS when it answers, else the installed Piper voice, else espeak-ng.
+    TTS_ENGINE_ORDER = os.environ.get("TTS_ENGINE_ORDER", "gtts,piper,espeak")
+    #: Piper voices the administrator installed (``python -m handbook voices add``); ``None``
+    #: means ``voices`` beside the recordings (DOCS_STORE_ROOT, else instance/blobs), which
+    #: every worker sees when several machines serve.
+    TTS_VOICE_DIR: str | None = os.environ.get("TTS_VOICE_DIR") or None
+    #: Silence between the sentences Piper finds inside one of ours, in seconds.
+    TTS_PIPER_SENTENCE_PAUSE_S = float(os.environ.get("TTS_PIPER_SENTENCE_PAUSE_S", "0.25"))
+    #: Languages a Piper voice may read to be installed (tests add another, for the packaged
+    #: English voice that stands in for a Vietnamese one).
+    TTS_VOICE_LANGUAGES: tuple[str, ...] = ("vi",)
     #: Read every document aloud as soon as its text is ready.
     AUDIO_AUTO = _bool("AUDIO_AUTO", True)
     #: Spoken sentences kept for re-publishing edited documents (least recently used go first).

@@ -60,10 +60,17 @@ class Action(enum.StrEnum):
     DOCUMENT_MANAGE = "document.manage"
     #: Post, reply, edit or delete one's own comment on a meeting (its agenda) or a document.
     DISCUSS = "discuss"
+    #: Check oneself in to a meeting one is convened to (``attendance/policy.py``).
+    CHECK_IN = "attendance.check_in"
+    #: Open and close a meeting's check-in, and mark who came.
+    ATTENDANCE_MANAGE = "attendance.manage"
+    #: See the server's Piper voices and which voice reads each branch's documents
+    #: (``voices/policy.py``: platform administrators only).
+    VOICES_MANAGE = "voices.manage"
 
 
 #: Actions an object's state may close for everyone, platform administrators included.
-_STATE_BOUND = frozenset({Action.DISCUSS})
+_STATE_BOUND = frozenset({Action.DISCUSS, Action.CHECK_IN})
 
 #: ``rule(actor, action, obj) -> bool`` for a signed-in, active actor.
 Rule = Callable[[Any, Action, Any], bool]

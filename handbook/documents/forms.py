@@ -8,5 +8,7 @@ from wtforms import SelectField
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Tệp tài liệu (PDF, Word .docx, văn bản .txt)")
+    files = MultipleFileField(
+        "Tệp tài liệu (PDF, Word .docx, văn bản .txt) hoặc ảnh chụp tài liệu (JPEG, PNG, HEIC)"
+    )
     agenda_item = SelectField("Thuộc nội dung", choices=[], validate_choice=False)

@@ -21,9 +21,11 @@ from handbook.core.aftercommit import after_commit
 from handbook.core.claimed_job import ClaimedJob
 from handbook.core.jobs import NOT_QUEUED, job, on_recover, periodic
 from handbook.core.realtime import document_room
+from handbook.core.timeutil import utcnow
 from handbook.documents.models import Document, DocumentStatus
-from handbook.documents.operations import save_pages
+from handbook.documents.operations import propose_title, save_pages
 from handbook.documents.storage import blob_store, remove_stale_files
+from handbook.meetings.publishing import schedule
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,10 @@ def status_payload(document: Document) -> dict[str, object]:
         "progress": document.progress,
         "pages": document.page_count,
         "error": document.error_message,
+        # The upload screen offers the title read from the document for the secretary to
+        # confirm ("text"); "file" is the file name's stand-in, "typed" a person's choice.
+        "title": document.title,
+        "title_source": document.title_source.value,
     }
 
 
@@ -87,8 +93,13 @@ def extract_document(document_id: int) -> None:
     if document is None:  # deleted while it was being read
         return
     save_pages(document, extracted)
+    propose_title(document, extracted)
     document.status, document.progress = DocumentStatus.READY, 100
     document.error_code = document.error_message = None
+    due_at = document.effective_publish_at
+    if document.notified_at is None and due_at is not None and due_at <= utcnow():
+        # Its publication waited for its text and title (``publishing``): told now.
+        after_commit(schedule, due_at)
     run.finish(document)
     logger.info("document %s read: %s pages", document_id, document.page_count)
     text_ready.send(document)

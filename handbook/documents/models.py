@@ -31,6 +31,17 @@ class DocumentStatus(enum.StrEnum):
         }[self.value]
 
 
+class TitleSource(enum.StrEnum):
+    """Where a document's title came from, so that only a guess is ever replaced."""
+
+    #: Made from the file name at upload: the document's own heading replaces it once read.
+    FILE = "file"
+    #: Taken from the document's own text: proposed to the secretary, who may confirm or edit.
+    TEXT = "text"
+    #: Chosen by a person (typed at upload, renamed or confirmed): never replaced.
+    TYPED = "typed"
+
+
 class Document(Base):
     __tablename__ = "documents"
 
@@ -47,6 +58,10 @@ class Document(Base):
     )
     reach: so.Mapped[Reach] = so.mapped_column(enum_column(Reach), default=Reach.SELF)
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    #: Whether the title is a guess (from the file name, or the text) or a person's choice.
+    title_source: so.Mapped[TitleSource] = so.mapped_column(
+        enum_column(TitleSource), default=TitleSource.TYPED, server_default=TitleSource.TYPED.value
+    )
     #: The name the file was uploaded with, for the download.
     filename: so.Mapped[str] = so.mapped_column(sa.String(255))
     #: ``pdf``, ``docx`` or ``txt``, as sniffed from the content.

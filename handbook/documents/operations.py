@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from docs_store.errors import ExtractionError, StorageError, TooLarge
 from docs_store.extract import detect_kind
 from docs_store.extract.model import ExtractedDocument
+from docs_store.extract.photos import MAX_PHOTOS, sniff_photo
+from docs_store.extract.sandbox import photos_to_pdf_sandboxed
+from docs_store.extract.title import title_from
 from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.core import db
 from handbook.core.policy import Action, can
 from handbook.core.textfold import fold
 from handbook.core.timeutil import utcnow
-from handbook.documents.models import Document, DocumentPage, DocumentStatus, ReadReceipt
+from handbook.documents.models import (
+    Document,
+    DocumentPage,
+    DocumentStatus,
+    ReadReceipt,
+    TitleSource,
+)
 from handbook.documents.storage import blob_store
 from handbook.meetings.models import AgendaItem, Meeting
 from handbook.meetings.publishing import PAST_PUBLISH_TIME, resolve_publish_time
@@ -64,8 +76,14 @@ def clean_filename(name: str) -> str:
 
 
 def _title_from(filename: str) -> str:
+    """A stand-in until the document's own heading is read (``propose_title``)."""
     stem = filename.rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
     return " ".join(stem.split())[:300] or "Tài liệu"
+
+
+def clean_title(title: str | None) -> str:
+    """A title as typed: one line, spaces collapsed, at most 300 characters."""
+    return " ".join((title or "").split())[:300]
 
 
 def add_document(
@@ -86,6 +104,18 @@ def add_document(
     """
     filename = clean_filename(upload.filename)
     head = upload.stream.read(8192)
+    if sniff_photo(head) is not None:  # by its bytes, whatever its name says
+        upload.stream.seek(0)
+        return add_photos(
+            [upload],
+            organization=organization,
+            actor=actor,
+            meeting=meeting,
+            agenda_item=agenda_item,
+            title=title,
+            reach=reach,
+            publish_at=publish_at,
+        )
     try:
         kind = detect_kind(head, filename)
     except ExtractionError as exc:
@@ -98,12 +128,116 @@ def add_document(
     except StorageError as exc:
         logger.error("could not store %s", filename, exc_info=exc)
         raise UploadRefused(f"{filename}: không lưu được tệp, vui lòng thử lại.") from exc
+    return _new_document(
+        blob,
+        kind,
+        filename,
+        stand_in=_title_from(filename),
+        organization=organization,
+        actor=actor,
+        meeting=meeting,
+        agenda_item=agenda_item,
+        title=title,
+        reach=reach,
+        publish_at=publish_at,
+    )
+
+
+def add_photos(
+    uploads: list[Upload],
+    *,
+    organization: Organization,
+    actor: User,
+    meeting: Meeting | None = None,
+    agenda_item: AgendaItem | None = None,
+    title: str | None = None,
+    reach: Reach = Reach.SELF,
+    publish_at: datetime | None = None,
+) -> Document:
+    """Photos of a paper document, pages in the order given, as ONE document.
+
+    They are made into one PDF (grey, upright, levelled; ``docs_store.extract.photos``) in the
+    sandbox, and that PDF is the document's original, read by OCR like any scan. One refused
+    photo refuses them all: a document with a page missing is worse than none. Nothing is
+    kept for a refusal. The caller queues and commits, as for ``add_document``.
+    """
+    names = [clean_filename(u.filename) for u in uploads]
+    if not uploads:
+        raise UploadRefused("Vui lòng chọn ít nhất một ảnh.")
+    if len(uploads) > MAX_PHOTOS:
+        raise UploadRefused(
+            f"Chỉ ghép được tối đa {MAX_PHOTOS} ảnh thành một tài liệu (đã chọn {len(uploads)}); "
+            "hãy chia thành nhiều tài liệu."
+        )
+    config = current_app.config
+    with tempfile.TemporaryDirectory(prefix="docs-photos-") as folder:
+        paths = []
+        for number, upload in enumerate(uploads, start=1):
+            path = Path(folder) / f"anh-{number:03d}"
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload.stream, out, 1 << 20)
+            paths.append(path)
+        pdf = Path(folder) / "anh-chup.pdf"
+        try:
+            pages = photos_to_pdf_sandboxed(
+                paths,
+                pdf,
+                names=names,
+                timeout=30 + 5 * len(paths),
+                memory_mb=config["EXTRACT_MEMORY_MB"],
+            )
+        except ExtractionError as exc:
+            raise UploadRefused(exc.message) from exc
+        try:
+            with pdf.open("rb") as stream:
+                blob = blob_store().save(stream)
+        except TooLarge as exc:
+            raise UploadRefused(str(exc)) from exc
+        except StorageError as exc:
+            logger.error("could not store %s photos", len(paths), exc_info=exc)
+            raise UploadRefused("Không lưu được ảnh, vui lòng thử lại.") from exc
+    stem = names[0].rsplit(".", 1)[0] or "anh-chup"
+    return _new_document(
+        blob,
+        "pdf",
+        f"{stem}.pdf",
+        stand_in=f"Ảnh chụp tài liệu ({pages} trang)",
+        organization=organization,
+        actor=actor,
+        meeting=meeting,
+        agenda_item=agenda_item,
+        title=title,
+        reach=reach,
+        publish_at=publish_at,
+        photos=names,
+    )
+
+
+def _new_document(
+    blob: Any,
+    kind: str,
+    filename: str,
+    *,
+    stand_in: str,
+    organization: Organization,
+    actor: User,
+    meeting: Meeting | None,
+    agenda_item: AgendaItem | None,
+    title: str | None,
+    reach: Reach,
+    publish_at: datetime | None,
+    **audit: Any,
+) -> Document:
+    """The row for a stored file, with the title typed (kept) or its stand-in (replaced by the
+    document's own once read), and its audit entry."""
+    typed = clean_title(title)
     document = Document(
         organization=organization,
         meeting=meeting,
         agenda_item=agenda_item,
         reach=meeting.reach if meeting is not None else reach,
-        title=" ".join((title or "").split())[:300] or _title_from(filename),
+        title=typed or stand_in,
+        title_source=TitleSource.TYPED if typed else TitleSource.FILE,
         filename=filename,
         kind=kind,
         blob_sha256=blob.sha256,
@@ -123,6 +257,7 @@ def add_document(
         organization_id=organization.id,
         filename=filename,
         sha256=blob.sha256,
+        **audit,
     )
     logger.info("document %s uploaded by %s", document, actor)
     return document
@@ -150,6 +285,46 @@ def save_pages(document: Document, extracted: ExtractedDocument) -> None:
             )
         )
     document.page_count = len(extracted.pages)
+
+
+def propose_title(document: Document, extracted: ExtractedDocument) -> bool:
+    """Replace a title made from the file name by the document's own (its first heading),
+    marked as a proposal the secretary confirms or edits; a person's title is never touched,
+    even one given while the file was being read. Says whether the title changed."""
+    title = title_from(extracted)
+    if title is None:
+        return False
+    old = document.title
+    changed = db.session.execute(
+        sa.update(Document)
+        .where(Document.id == document.id, Document.title_source == TitleSource.FILE)
+        .values(title=title, title_source=TitleSource.TEXT)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
+    if not changed:
+        return False
+    record(
+        "document.titled",
+        target=document,
+        organization_id=document.organization_id,
+        old=old,
+        new=title,
+    )
+    logger.info("document %s titled %r from its text", document.id, title)
+    return True
+
+
+def rename(document: Document, actor: User, title: str) -> None:
+    """A person's title (typed, or the proposed one confirmed): never replaced by a guess."""
+    record(
+        "document.renamed",
+        actor_id=actor.id,
+        target=document,
+        organization_id=document.organization_id,
+        old=document.title,
+        new=title,
+    )
+    document.title = title
+    document.title_source = TitleSource.TYPED
 
 
 #: A repeat view within this time changes nothing (the document page is a hot path).

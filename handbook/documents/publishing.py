@@ -4,6 +4,11 @@ The meeting's publication (``meetings/publishing.py``) asks through its ``tellin
 the documents due with it, and lists their titles in its one notification; ``publish_due``'s
 ``due`` signal brings the documents published after their meeting (or without one), each told
 once (``notified_at``, claimed by one run only).
+
+A document still being read whose title is the file name's stand-in waits: its own title comes
+with its text (``jobs.propose_title``), and a notice keeps the title it was sent with. It is
+told on its own once read (``jobs`` runs ``publish_due`` then). A title a person gave is final,
+so such a document goes out with its meeting, read or not.
 """
 
 from __future__ import annotations
@@ -17,12 +22,18 @@ import sqlalchemy as sa
 from handbook.core import claims, db
 from handbook.core.templating import vn_datetime
 from handbook.core.urls import path_for
-from handbook.documents.models import Document, DocumentStatus
+from handbook.documents.models import Document, DocumentStatus, TitleSource
 from handbook.meetings.models import Meeting
 from handbook.meetings.operations import publication_set
 from handbook.meetings.publishing import due, published, tell_audience, telling
 
 logger = logging.getLogger(__name__)
+
+#: May be told now: not failed, and its title final (read, or given by a person).
+_TELLABLE = sa.and_(
+    Document.status != DocumentStatus.FAILED,
+    sa.or_(Document.status == DocumentStatus.READY, Document.title_source != TitleSource.FILE),
+)
 
 
 @telling.connect
@@ -33,7 +44,7 @@ def _with_the_meeting(meeting: Meeting, *, now: datetime) -> list[str]:
             Document.meeting_id == meeting.id,
             Document.publish_at <= now,
             Document.notified_at.is_(None),
-            Document.status != DocumentStatus.FAILED,
+            _TELLABLE,
         )
     ).all()
     for document in documents:
@@ -43,14 +54,15 @@ def _with_the_meeting(meeting: Meeting, *, now: datetime) -> list[str]:
 
 @due.connect
 def _on_their_own(_sender: Any, *, now: datetime) -> int:
-    """Documents due after their meeting was told (or with no meeting): each told alone."""
+    """Documents due after their meeting was told (or with no meeting), or whose title came
+    after it: each told alone."""
     due_documents = db.session.scalars(
         sa.select(Document.id)
         .outerjoin(Meeting, Document.meeting_id == Meeting.id)
         .where(
             Document.publish_at <= now,
             Document.notified_at.is_(None),
-            Document.status != DocumentStatus.FAILED,
+            _TELLABLE,
             sa.or_(
                 Document.meeting_id.is_(None),
                 # Its meeting already told: otherwise the meeting's notice will list it.

@@ -31,15 +31,16 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
 
 from docs_store.errors import StorageError
-from handbook.audit.operations import record
+from docs_store.extract.photos import sniff_photo
 from handbook.core import db
 from handbook.core.policy import Action, can, load
 from handbook.documents import operations
 from handbook.documents import search as search_ops
 from handbook.documents.forms import UploadForm
 from handbook.documents.jobs import queue_after_commit, status_payload
-from handbook.documents.models import Document, DocumentPage, DocumentStatus
+from handbook.documents.models import Document, DocumentPage, DocumentStatus, TitleSource
 from handbook.documents.operations import content_type, mark_read
+from handbook.documents.outline import outline
 from handbook.documents.storage import blob_store
 from handbook.meetings.models import Meeting
 from handbook.meetings.routes import meeting_page
@@ -127,6 +128,7 @@ def show(document_id: int) -> str:
         text=text,
         parts=parts_of_text,
         part=index,
+        toc=outline(document.id, document.text_version).headings if parts_of_text else (),
         **parts,
     )
 
@@ -158,24 +160,26 @@ def _text(
 
 @bp.post("/documents/<int:document_id>/title")
 @login_required
-def rename(document_id: int) -> Response:
-    """File names make poor titles ("thong-bao-hoc-tap.pdf"): the secretary gives a real one."""
+def rename(document_id: int) -> Response | tuple[Response, int]:
+    """File names make poor titles ("thong-bao-hoc-tap.pdf"): the secretary gives a real one,
+    or confirms the one read from the document (the upload screen asks for JSON)."""
     document = load(Document, document_id, Action.DOCUMENT_MANAGE)
-    title = " ".join((request.form.get("title") or "").split())[:300]
+    title = operations.clean_title(request.form.get("title"))
+    wants_json = request.accept_mimetypes.best == "application/json"
     if not title:
-        flash("Vui lòng nhập tên tài liệu.", "error")
+        message = "Vui lòng nhập tên tài liệu."
+        if wants_json:
+            return jsonify(error={"status": 400, "message": message}), 400
+        flash(message, "error")
     else:
-        record(
-            "document.renamed",
-            actor_id=current_user.id,
-            target=document,
-            organization_id=document.organization_id,
-            old=document.title,
-            new=title,
-        )
-        document.title = title
+        operations.rename(document, current_user, title)
         db.session.commit()
+        if wants_json:
+            return jsonify(status_payload(document))
         flash("Đã đổi tên tài liệu.", "success")
+    if request.form.get("back") == "meeting" and document.meeting_id is not None:
+        # Confirmed on the upload card: back to it, for the next title.
+        return redirect(url_for("meetings.show", meeting_id=document.meeting_id) + "#titles")
     return redirect(url_for("documents.show", document_id=document.id))
 
 
@@ -235,18 +239,35 @@ def _on_the_meeting_page(meeting: Meeting, *, manage: bool) -> dict[str, object]
     upload.agenda_item.choices = [SelectChoice("", "Cả buổi sinh hoạt")] + [
         SelectChoice(str(i.id), f"{i.position}. {i.title}") for i in meeting.agenda
     ]
+    documents = operations.visible_documents(current_user, meeting)
     return {
-        "documents": operations.visible_documents(current_user, meeting),
+        "documents": documents,
         "upload_form": upload if manage else None,
+        # Titles no person has chosen yet: the upload card asks the secretary to confirm them.
+        "titles_to_confirm": [
+            d
+            for d in documents
+            if manage
+            and d.title_source is not TitleSource.TYPED
+            and d.status is not DocumentStatus.FAILED
+        ],
     }
+
+
+def _is_photo(upload: operations.Upload) -> bool:
+    head = upload.stream.read(16)
+    upload.stream.seek(0)
+    return sniff_photo(head) is not None
 
 
 @bp.post("/meetings/<int:meeting_id>/documents")
 @login_required
 def upload(meeting_id: int) -> Response | tuple[Response, int]:
-    """Several files at once; each is kept or refused on its own, with its own message."""
+    """Several files at once; each is kept or refused on its own, with its own message. The
+    photos among them (by their bytes) are pages of ONE document, in the order sent."""
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
-    files = [f for f in request.files.getlist("files") if f and f.filename]
+    as_photos = [f for f in request.files.getlist("photos") if f and f.filename]
+    files = [f for f in request.files.getlist("files") if f and f.filename] + as_photos
     wants_json = request.accept_mimetypes.best == "application/json"
     if not files:
         message = "Vui lòng chọn ít nhất một tệp."
@@ -260,18 +281,26 @@ def upload(meeting_id: int) -> Response | tuple[Response, int]:
     refused: list[dict[str, str]] = []
     # Kept is kept: with the job queue down (Redis) they wait, and the sweep queues them.
     waiting: list[int] = []
-    for file in files:
+    uploads = [(operations.Upload(f.filename or "", f.stream), f in as_photos) for f in files]
+    # Sent as photos, they are pages whatever they hold (one that is not a photo refuses them
+    # all); sent as files, the photos among them are known by their bytes.
+    photos = [u for u, sent_as_photo in uploads if sent_as_photo or _is_photo(u)]
+    batches = [[u] for u, _ in uploads if u not in photos] + ([photos] if photos else [])
+    for batch in batches:
         try:
-            document = operations.add_document(
-                operations.Upload(file.filename or "", file.stream),
-                organization=meeting.organization,
-                actor=current_user,
-                meeting=meeting,
-                agenda_item=item,
-            )
+            if batch is photos:
+                document = operations.add_photos(
+                    batch, organization=meeting.organization, actor=current_user,
+                    meeting=meeting, agenda_item=item,
+                )  # fmt: skip
+            else:
+                document = operations.add_document(
+                    batch[0], organization=meeting.organization, actor=current_user,
+                    meeting=meeting, agenda_item=item,
+                )  # fmt: skip
         except operations.UploadRefused as exc:
             db.session.rollback()
-            refused.append({"filename": file.filename or "", "message": str(exc)})
+            refused.append({"filename": batch[0].filename, "message": str(exc)})
             continue
         queue_after_commit(document, waiting)
         db.session.commit()

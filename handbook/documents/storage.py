@@ -36,11 +36,13 @@ def shared_root() -> Path:
 
 
 def remove_stale_files(older_than: float = STALE_AFTER_S) -> int:
-    """Half-written uploads in the blob store and the work folders of killed extractions:
+    """Half-written uploads in the blob store and the work folders of killed extractions and
+    photo assemblies:
     what a killed process leaves behind is cleared, never left to pile up."""
     removed = blob_store().remove_stale_temp(older_than)
     cutoff = time.time() - older_than
-    for folder in Path(tempfile.gettempdir()).glob("docs-extract-*"):
+    temp = Path(tempfile.gettempdir())
+    for folder in [*temp.glob("docs-extract-*"), *temp.glob("docs-photos-*")]:
         try:
             if folder.is_dir() and folder.stat().st_mtime < cutoff:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -2,11 +2,11 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from handbook.orgs.models import OrgKind, Role
+from handbook.orgs.models import OrgKind, Role, Situation, Standing
 
 
 class MemberForm(FlaskForm):
@@ -35,4 +35,38 @@ class OrganizationForm(FlaskForm):
     )
     kind = SelectField(
         "Cấp", choices=[SelectChoice(k.value, k.label) for k in OrgKind], validators=[Optional()]
+    )
+
+
+class StandingForm(FlaskForm):
+    """A member's standing and situation; the member list draws one per member."""
+
+    standing = SelectField(
+        "Loại đảng viên",
+        choices=[SelectChoice(s.value, s.label) for s in Standing],
+        default=Standing.OFFICIAL.value,
+    )
+    situation = SelectField(
+        "Tình trạng",
+        choices=[SelectChoice("", "Sinh hoạt bình thường")]
+        + [SelectChoice(s.value, s.label) for s in Situation],
+        default="",
+    )
+    situation_from = DateField(
+        "Từ ngày",
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    situation_until = DateField(
+        "Đến ngày (để trống nếu chưa rõ)", validators=[Optional()], format="%Y-%m-%d"
+    )
+
+
+class QuorumForm(FlaskForm):
+    percent = IntegerField(
+        "Tỷ lệ có mặt tối thiểu (%), nếu chi bộ có quy định",
+        validators=[
+            Optional(),
+            NumberRange(1, 100, "Tỷ lệ có mặt tối thiểu phải từ 1 đến 100 phần trăm."),
+        ],
     )

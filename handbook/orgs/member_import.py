@@ -11,6 +11,7 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -19,7 +20,7 @@ from handbook.accounts.passwords import hash_one_time_passwords, one_time_passwo
 from handbook.accounts.phone import normalize_phone
 from handbook.audit.operations import record
 from handbook.core import db
-from handbook.orgs.models import Membership, Organization, OrgKind, Role
+from handbook.orgs.models import Membership, Organization, OrgKind, Role, Situation, Standing
 
 #: Accepted header spellings (compared without diacritics, case or spaces) for each column.
 _COLUMNS = {
@@ -27,7 +28,21 @@ _COLUMNS = {
     "full_name": {"fullname", "name", "hoten", "hovaten", "ten"},
     "role": {"role", "vaitro", "chucvu"},
     "username": {"username", "tendangnhap"},
+    "standing": {"standing", "loaidangvien", "dangvienchinhthucdubi", "tucach"},
+    "exempt_from": {"exemptfrom", "miensinhhoattu", "miensinhhoattungay", "mienshtu"},
+    "exempt_until": {"exemptuntil", "miensinhhoatden", "miensinhhoatdenngay", "mienshden"},
 }
+_STANDING_WORDS = {
+    "": Standing.OFFICIAL,
+    "official": Standing.OFFICIAL,
+    "chinhthuc": Standing.OFFICIAL,
+    "dangvienchinhthuc": Standing.OFFICIAL,
+    "probationary": Standing.PROBATIONARY,
+    "dubi": Standing.PROBATIONARY,
+    "dangviendubi": Standing.PROBATIONARY,
+}
+#: How Excel in Vietnam writes a date, and ISO.
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 _ROLE_WORDS = {
     "": Role.MEMBER,
     "member": Role.MEMBER,
@@ -72,6 +87,9 @@ class _Row:
     full_name: str
     role: Role
     username: str | None
+    standing: Standing = Standing.OFFICIAL
+    exempt_from: date | None = None
+    exempt_until: date | None = None
 
 
 def _fold(text: str) -> str:
@@ -220,7 +238,35 @@ def _check_row(
         len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum()
     ):
         return None, f"Tên đăng nhập “{username[:30]}” không hợp lệ."
-    return _Row(line, phone, full_name, role, username), None
+    standing = _STANDING_WORDS.get(_fold(cell("standing")))
+    if standing is None:
+        return (
+            None,
+            f"Loại đảng viên “{cell('standing')[:30]}” không hợp lệ (dùng: chính thức, dự bị).",
+        )
+    dates: list[date | None] = []
+    for key, name in (("exempt_from", "Miễn sinh hoạt từ ngày"), ("exempt_until", "đến ngày")):
+        text = cell(key)
+        day = _date(text)
+        if text and day is None:
+            return None, f"Ngày “{text[:30]}” ở cột “{name}” không hợp lệ (dùng ngày/tháng/năm)."
+        dates.append(day)
+    exempt_from, exempt_until = dates
+    if exempt_until and not exempt_from:
+        return None, "Có ngày hết miễn sinh hoạt nhưng thiếu ngày bắt đầu miễn sinh hoạt."
+    if exempt_from and exempt_until and exempt_until < exempt_from:
+        return None, "Ngày hết miễn sinh hoạt phải sau ngày bắt đầu."
+    row = _Row(line, phone, full_name, role, username, standing, exempt_from, exempt_until)
+    return row, None
+
+
+def _date(text: str) -> date | None:
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def allowed_roles(org: Organization, *, actor_is_admin: bool) -> frozenset[Role]:
@@ -254,7 +300,17 @@ def import_members(
             password_hash=password_hash,
             must_change_password=True,
         )
-        db.session.add(Membership(user=user, organization=org, role=row.role))
+        db.session.add(
+            Membership(
+                user=user,
+                organization=org,
+                role=row.role,
+                standing=row.standing,
+                situation=Situation.EXEMPT if row.exempt_from else None,
+                situation_from=row.exempt_from,
+                situation_until=row.exempt_until,
+            )
+        )
         result.created.append(NewAccount(row.line, user, row.role, password))
     db.session.flush()
     record(

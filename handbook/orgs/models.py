@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -61,6 +61,44 @@ _ROLE_LABELS = {
 }
 
 
+class Standing(enum.StrEnum):
+    """Official or probationary (Điều lệ Đảng, Điều 5: a probationary member does not vote)."""
+
+    OFFICIAL = "official"
+    PROBATIONARY = "probationary"
+
+    @property
+    def label(self) -> str:
+        return "Chính thức" if self is Standing.OFFICIAL else "Dự bị"
+
+
+class Situation(enum.StrEnum):
+    """What keeps a member from the branch's meetings for a while (Quy định 24-QĐ/TW §9.3).
+
+    Kept on the membership, with its dates, rather than entered at each meeting: each is decided
+    once (by the committee or the authorities) and lasts months, so every meeting in that time
+    reads it, and a meeting's attendance keeps what it was on the day.
+    """
+
+    #: Exempted from Party work and meetings (miễn công tác và sinh hoạt đảng).
+    EXEMPT = "exempt"
+    #: Temporarily working or studying elsewhere.
+    ELSEWHERE = "elsewhere"
+    #: Suspended from Party activity, or being prosecuted or detained.
+    SUSPENDED = "suspended"
+
+    @property
+    def label(self) -> str:
+        return _SITUATION_LABELS[self]
+
+
+_SITUATION_LABELS = {
+    Situation.EXEMPT: "Miễn sinh hoạt",
+    Situation.ELSEWHERE: "Tạm thời công tác nơi khác",
+    Situation.SUSPENDED: "Đình chỉ sinh hoạt / bị khởi tố, tạm giam",
+}
+
+
 class Reach(enum.StrEnum):
     """Who a publication is for: the owning organisation only, or every organisation below too."""
 
@@ -81,6 +119,9 @@ class Organization(Base):
     path: so.Mapped[str] = so.mapped_column(sa.String(255))
     depth: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    #: The branch's own meeting quorum, in percent of those convened; ``None``: none is set
+    #: (the Party's texts set none, so nothing is hard-coded).
+    quorum_percent: so.Mapped[int | None] = so.mapped_column()
 
     parent: so.Mapped[Organization | None] = so.relationship(remote_side=[id])
     memberships: so.Mapped[list[Membership]] = so.relationship(back_populates="organization")
@@ -118,6 +159,14 @@ class Membership(Base):
     )
     role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    standing: so.Mapped[Standing] = so.mapped_column(
+        enum_column(Standing), default=Standing.OFFICIAL, server_default=Standing.OFFICIAL.value
+    )
+    #: Exempted, elsewhere or suspended from ``situation_from`` to ``situation_until``
+    #: (local dates, both included; no start: already so; no end: until changed).
+    situation: so.Mapped[Situation | None] = so.mapped_column(enum_column(Situation))
+    situation_from: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    situation_until: so.Mapped[date | None] = so.mapped_column(sa.Date)
 
     user: so.Mapped[User] = so.relationship(back_populates="memberships")
     # Joined: whoever reads a membership (the policy, on every request) reads its organisation.
@@ -126,6 +175,16 @@ class Membership(Base):
     )
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organization_id"),)
+
+    def situation_on(self, day: date) -> Situation | None:
+        """The member's situation on ``day``, if its dates cover it."""
+        if self.situation is None:
+            return None
+        if self.situation_from is not None and day < self.situation_from:
+            return None
+        if self.situation_until is not None and day > self.situation_until:
+            return None
+        return self.situation
 
     def __repr__(self) -> str:
         return f"<Membership user={self.user_id} org={self.organization_id} {self.role.value}>"

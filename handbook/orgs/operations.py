@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from blinker import Namespace
 
 from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.core import db
-from handbook.orgs.models import Membership, Organization, OrgKind, Role
+from handbook.orgs.models import Membership, Organization, OrgKind, Role, Situation, Standing
 
 logger = logging.getLogger(__name__)
+
+#: Sent when a member's standing or situation changes, in its transaction (sender: the
+#: membership): the attendance of a meeting whose check-in is open follows it.
+standing_changed = Namespace().signal("orgs.standing_changed")
 
 
 class TreeError(ValueError):
@@ -112,3 +118,56 @@ def subtree(org: Organization | None, where: sa.ColumnElement[bool]) -> list[Org
     for root in sorted(roots, key=lambda n: (n.depth, n.name)):
         walk(root)
     return ordered
+
+
+class StandingError(ValueError):
+    """A standing the secretary cannot record as given; the message is for the user."""
+
+
+def set_standing(
+    membership: Membership,
+    standing: Standing,
+    situation: Situation | None,
+    situation_from: date | None,
+    situation_until: date | None,
+    *,
+    actor: User | None = None,
+) -> Membership:
+    """Record a member's standing and situation (with its dates), audited; meetings whose
+    check-in is open follow it (``standing_changed``)."""
+    if situation is None:
+        situation_from = situation_until = None
+    if situation_from and situation_until and situation_until < situation_from:
+        raise StandingError("Ngày kết thúc phải sau hoặc trùng ngày bắt đầu.")
+    membership.standing = standing
+    membership.situation = situation
+    membership.situation_from = situation_from
+    membership.situation_until = situation_until
+    record(
+        "membership.standing",
+        actor_id=actor.id if actor else None,
+        target=membership.user,
+        organization_id=membership.organization_id,
+        standing=standing.value,
+        situation=situation.value if situation else None,
+        situation_from=situation_from.isoformat() if situation_from else None,
+        situation_until=situation_until.isoformat() if situation_until else None,
+    )
+    db.session.flush()
+    standing_changed.send(membership)
+    logger.info("standing of %s set by %s", membership, actor)
+    return membership
+
+
+def set_quorum(org: Organization, percent: int | None, *, actor: User | None = None) -> None:
+    """The branch's own quorum (percent of those convened), or none."""
+    if percent is not None and not 1 <= percent <= 100:
+        raise StandingError("Tỷ lệ có mặt tối thiểu phải từ 1 đến 100 phần trăm.")
+    org.quorum_percent = percent
+    record(
+        "org.quorum",
+        actor_id=actor.id if actor else None,
+        target=org,
+        organization_id=org.id,
+        percent=percent,
+    )

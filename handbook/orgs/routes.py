@@ -13,8 +13,8 @@ from handbook.accounts.phone import normalize_phone
 from handbook.core import db, realtime
 from handbook.core.policy import Action, can, load
 from handbook.orgs import member_import, operations
-from handbook.orgs.forms import ImportForm, MemberForm, OrganizationForm
-from handbook.orgs.models import Organization, OrgKind, Role
+from handbook.orgs.forms import ImportForm, MemberForm, OrganizationForm, QuorumForm, StandingForm
+from handbook.orgs.models import Membership, Organization, OrgKind, Role, Situation, Standing
 from handbook.orgs.policy import organizations_where
 
 bp = Blueprint("orgs", __name__)
@@ -33,17 +33,103 @@ def show(org_id: int) -> str:
     return render_template("orgs/show.html", org=org, ancestors=ancestors, children=children)
 
 
+def _standing_forms(memberships: list[Membership]) -> dict[int, StandingForm]:
+    """One form per member, filled with what is recorded (a prefix keeps their ids apart)."""
+    forms = {}
+    for m in memberships:
+        form = StandingForm(prefix=f"m{m.user_id}", formdata=None)
+        form.standing.data = m.standing.value
+        form.situation.data = m.situation.value if m.situation else ""
+        form.situation_from.data, form.situation_until.data = m.situation_from, m.situation_until
+        forms[m.user_id] = form
+    return forms
+
+
+def _members_page(org: Organization, **extra: object) -> str:
+    memberships = operations.members_of(org)
+    may_manage = can(current_user, Action.ORG_MANAGE_MEMBERS, org)
+    quorum = QuorumForm(formdata=None)
+    quorum.percent.data = org.quorum_percent
+    parts: dict[str, object] = {
+        "org": org,
+        "memberships": memberships,
+        "form": MemberForm(),
+        "may_manage": may_manage,
+        "standing_forms": _standing_forms(memberships) if may_manage else {},
+        "quorum_form": quorum,
+        **extra,
+    }
+    return render_template("orgs/members.html", **parts)
+
+
 @bp.get("/org/<int:org_id>/members")
 @login_required
 def members(org_id: int) -> str:
     org = load(Organization, org_id, Action.ORG_VIEW_MEMBERS)
-    return render_template(
-        "orgs/members.html",
-        org=org,
-        memberships=operations.members_of(org),
-        form=MemberForm(),
-        may_manage=can(current_user, Action.ORG_MANAGE_MEMBERS, org),
+    return _members_page(org)
+
+
+@bp.post("/org/<int:org_id>/members/<int:user_id>/standing")
+@login_required
+def set_standing(org_id: int, user_id: int) -> Response | tuple[str, int]:
+    """The secretary records a member's standing (official or probationary) and situation."""
+    org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.organization_id == org.id, Membership.user_id == user_id
+        )
     )
+    if membership is None:
+        abort(404)
+    form = StandingForm(prefix=f"m{user_id}")
+    try:
+        if not form.validate_on_submit():
+            raise operations.StandingError(_first_error(form))
+        operations.set_standing(
+            membership,
+            Standing(form.standing.data),
+            Situation(form.situation.data) if form.situation.data else None,
+            form.situation_from.data,
+            form.situation_until.data,
+            actor=current_user,
+        )
+    except (operations.StandingError, ValueError) as exc:
+        db.session.rollback()
+        return _members_page(org, error=f"{membership.user.full_name}: {exc}"), 400
+    db.session.commit()
+    flash(f"Đã lưu tư cách của đảng viên {membership.user.full_name}.", "success")
+    return redirect(url_for("orgs.members", org_id=org.id) + f"#m{user_id}")
+
+
+@bp.post("/org/<int:org_id>/quorum")
+@login_required
+def set_quorum(org_id: int) -> Response | tuple[str, int]:
+    """The branch's own quorum, if its practice has one (none is set by default)."""
+    org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
+    form = QuorumForm()
+    try:
+        if not form.validate_on_submit():
+            raise operations.StandingError(_first_error(form))
+        operations.set_quorum(org, form.percent.data, actor=current_user)
+    except operations.StandingError as exc:
+        db.session.rollback()
+        return _members_page(org, error=str(exc)), 400
+    db.session.commit()
+    flash("Đã lưu tỷ lệ có mặt tối thiểu.", "success")
+    return redirect(url_for("orgs.members", org_id=org.id))
+
+
+def _first_error(form: StandingForm | QuorumForm) -> str:
+    """The first error in Vietnamese (WTForms' own date and number messages are English)."""
+    for name, errors in form.errors.items():
+        if name.endswith(("situation_from", "situation_until")):
+            return "Ngày không hợp lệ (ngày/tháng/năm)."
+        if name.endswith("percent") and errors and not str(errors[0]).startswith("Tỷ lệ"):
+            return "Tỷ lệ có mặt tối thiểu phải là số nguyên."
+        if name.endswith("csrf_token"):
+            return "Phiên làm việc đã hết hạn, vui lòng tải lại trang."
+        return str(errors[0])
+    return "Dữ liệu không hợp lệ."
 
 
 @bp.post("/org/<int:org_id>/members")
@@ -60,14 +146,7 @@ def add_member(org_id: int) -> Response | str | tuple[str, int]:
     elif db.session.scalar(sa.select(User.id).where(User.phone == phone)) is not None:
         error = f"Số điện thoại {phone} đã có tài khoản trong hệ thống."
     if error:
-        return render_template(
-            "orgs/members.html",
-            org=org,
-            memberships=operations.members_of(org),
-            form=form,
-            may_manage=True,
-            error=error,
-        ), 400
+        return _members_page(org, form=form, error=error), 400
     user, password = accounts.create_user(
         full_name=" ".join((form.full_name.data or "").split()), phone=phone
     )

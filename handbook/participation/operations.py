@@ -1,6 +1,9 @@
-"""Who has not read yet, and reminding them."""
+"""Who has not read yet, reminding them, and where each member stopped reading."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -8,11 +11,13 @@ from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.core import db
 from handbook.core.timeutil import utcnow
-from handbook.documents.models import Document, ReadReceipt
+from handbook.documents.models import Document, DocumentStatus, ReadReceipt
+from handbook.documents.outline import outline
 from handbook.meetings.models import Meeting
 from handbook.meetings.operations import MeetingError
 from handbook.meetings.publishing import audience, meeting_facts
 from handbook.notifications.operations import notify, push_after_commit
+from handbook.participation.models import ReadingPosition
 
 
 def unread_members(meeting: Meeting) -> dict[int, list[int]]:
@@ -50,3 +55,83 @@ def remind(meeting: Meeting, actor: User) -> list[int]:
     )
     push_after_commit(users, kind="reminder", payload=payload)
     return users
+
+
+class ReadingError(ValueError):
+    """A reading position we cannot use: ``status`` is the HTTP answer, the message Vietnamese."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Resume(NamedTuple):
+    """Where "Đọc tiếp" takes a member back to: paragraph ``n``, named by its first words."""
+
+    n: int
+    opening: str
+
+
+def record_position(user: User, document: Document, data: Any) -> tuple[ReadingPosition, bool]:
+    """``{n, version, seen}``: the paragraph last seen, in which text, when (ms since 1970).
+
+    Returns the position kept and whether this report changed it: a report seen no later
+    than the one stored (a replay, or a phone that was offline) changes nothing, so a late
+    report never takes a member back. A report on another text version is refused.
+    """
+    if not isinstance(data, dict):
+        raise ReadingError("Nội dung yêu cầu phải là một đối tượng JSON.")
+    n, version, seen_ms = data.get("n"), data.get("version"), data.get("seen")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ReadingError("Trường “n” phải là số thứ tự một đoạn văn.")
+    if not isinstance(version, str):
+        raise ReadingError("Thiếu phiên bản nội dung (“version”).")
+    if document.status is not DocumentStatus.READY:
+        raise ReadingError("Tài liệu chưa có nội dung để đọc.", 409)
+    if version != document.text_version:
+        raise ReadingError("Nội dung tài liệu đã thay đổi; vị trí đọc cũ không còn đúng.", 409)
+    last = outline(document.id, document.text_version).last
+    if not 1 <= n <= last:
+        raise ReadingError(f"Tài liệu không có đoạn số {n} (chỉ có {last} đoạn).")
+    now = utcnow()
+    seen = now
+    if seen_ms is not None:
+        if isinstance(seen_ms, bool) or not isinstance(seen_ms, int | float):
+            raise ReadingError("Trường “seen” phải là thời điểm (mili giây).")
+        try:  # never later than now: a phone's fast clock must not win every future report
+            seen = min(datetime.fromtimestamp(seen_ms / 1000, UTC), now)
+        except (OverflowError, OSError, ValueError) as error:
+            raise ReadingError("Trường “seen” phải là thời điểm (mili giây).") from error
+    key = (user.id, document.id)
+    position = db.session.get(ReadingPosition, key, with_for_update=True)
+    if position is None:
+        try:
+            with db.session.begin_nested():
+                position = ReadingPosition(
+                    user_id=user.id,
+                    document_id=document.id,
+                    paragraph=n,
+                    text_version=version,
+                    seen_at=seen,
+                    updated_at=now,
+                )
+                db.session.add(position)
+            return position, True
+        except sa.exc.IntegrityError:  # another tab's first report, a moment ago
+            position = db.session.get(ReadingPosition, key, with_for_update=True)
+            assert position is not None
+    if position.text_version == version and seen <= position.seen_at:
+        return position, False
+    position.paragraph, position.text_version = n, version
+    position.seen_at, position.updated_at = seen, now
+    return position, True
+
+
+def resume_point(position: ReadingPosition | None, document: Document) -> Resume | None:
+    """What "Đọc tiếp" offers: nothing at the start, at the end, or for an older text."""
+    if position is None or position.text_version != document.text_version:
+        return None
+    text = outline(document.id, document.text_version)
+    if not 1 < position.paragraph < text.last:
+        return None
+    return Resume(position.paragraph, text.opening(position.paragraph))

@@ -132,6 +132,8 @@ def secretary_pages(page: Any, base: str) -> dict[str, str]:
         "home": "/",
         "meeting": meeting,
         "meeting-edit": f"{meeting}/edit",
+        "attendance": f"{meeting}/attendance",
+        "attendance-screen": f"{meeting}/attendance/screen",
         "participation": f"{meeting}/participation",
         "comments": f"{meeting}/comments",
         "org": org,

@@ -46,7 +46,11 @@ def test_members_discuss_live_and_nothing_is_lost(
     # Mai taps the second paragraph and comments on it.
     mai.locator("#p-2").click()
     mai.get_by_role("button", name="Góp ý đoạn này").click()  # the tap menu
-    expect(mai.locator("#composer-target")).to_have_text("Góp ý về đoạn 2")
+    start = mai.evaluate("document.getElementById('p-2').firstChild.textContent.trim()")[:20]
+    # The sheet quotes the paragraph's first words: "đoạn 2" told a member nothing.
+    expect(mai.locator("#composer-target")).to_have_text(
+        re.compile("^Góp ý về đoạn “" + re.escape(start))
+    )
     mai.locator("#comment-body").fill("Đề nghị bổ sung thời hạn hoàn thành.")
     mai.get_by_role("button", name="Gửi góp ý").click()
     sent = mai.locator(".comment.mine", has_text="Đề nghị bổ sung thời hạn")
@@ -58,7 +62,9 @@ def test_members_discuss_live_and_nothing_is_lost(
         expect(banner).to_have_text("1 góp ý mới — chạm để xem", timeout=5_000)
     assert hoa.locator("#comment-body").input_value() == "Tôi đang gõ dở"
     thang.locator("#new-comments").click()
-    expect(thang.locator(".comment", has_text="Đề nghị bổ sung thời hạn")).to_contain_text("đoạn 2")
+    expect(thang.locator(".comment", has_text="Đề nghị bổ sung thời hạn")).to_contain_text(
+        "“" + start
+    )
     expect(thang.locator("#p-2 .pc")).to_have_text("1 góp ý")
 
     # Mai's network drops while she sends; the comment waits and goes once when it is back.

@@ -186,7 +186,8 @@ def test_a_push_brings_the_meeting_and_it_works_with_the_network_gone(
     expect(page.locator("#kept-notice")).to_contain_text("Đang mất kết nối")
     page.screenshot(path=artifacts_dir / "push-journey-meeting-offline-360.png")
 
-    said = {"nghi quyet": "chuyển đổi số trong sinh hoạt đảng", "ke hoach": "vào tối thứ Bảy"}
+    # Titles read from the documents' own headings.
+    said = {"Nghị quyết": "chuyển đổi số trong sinh hoạt đảng", "Kế hoạch": "vào tối thứ Bảy"}
     for document in documents:
         page.goto(f"{base}/meetings/{meeting}")
         page.locator(f'a[href="{document["page"]}"]').first.click()

@@ -66,3 +66,12 @@ def nested_pdf(samples: Path) -> Path:
 @pytest.fixture(scope="session")
 def zip_bomb(samples: Path) -> Path:
     return hostile.zip_bomb_docx(samples / "bom-zip.docx")
+
+
+@pytest.fixture(scope="session")
+def photo_set(samples: Path) -> dict[str, Path]:
+    from . import photos
+
+    folder = samples / "photos"
+    folder.mkdir()
+    return photos.sample_set(folder)

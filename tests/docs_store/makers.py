@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+#: Vietnamese news texts (test material only): real prose for OCR and titles.
+SEEDS = Path(__file__).resolve().parent / "seeds"
 
 TITLE = "NGHỊ QUYẾT"
 SECTION = "I. MỤC TIÊU"
@@ -225,4 +227,45 @@ def chromium_pdf(path: Path, pages: int = 3, fill: int = 2) -> Path:
             timeout=120,
             check=True,
         )
+    return path
+
+
+#: An official Party document's opening (Hướng dẫn 36-HD/VPTW): the issuing body and number on
+#: the left, the Party's name and the place and date on the right, then its kind and subject.
+OFFICIAL_HEADER = (
+    ["ĐẢNG BỘ XÃ TÂN TIẾN", "CHI BỘ THÔN NÀ PHÌA", "*", "Số 05-NQ/CB"],
+    ["ĐẢNG CỘNG SẢN VIỆT NAM", "", "Nà Phìa, ngày 01 tháng 12 năm 2026", ""],
+)
+OFFICIAL_KIND = "NGHỊ QUYẾT"
+OFFICIAL_SUBJECT = "về đẩy mạnh chuyển đổi số trong sinh hoạt chi bộ thôn Nà Phìa"
+OFFICIAL_BODY = (
+    "Thực hiện kế hoạch của Đảng ủy xã, Chi bộ thôn Nà Phìa đã phối hợp với UBND xã hướng dẫn "
+    "64 hộ dân cài đặt ứng dụng. Đảng viên ở thôn Nà Phìa đọc tài liệu trên Sổ tay Đảng viên "
+    "điện tử trước mỗi buổi sinh hoạt và góp ý trực tuyến."
+)
+
+
+def official_pdf(path: Path, kind: str = OFFICIAL_KIND, subject: str = OFFICIAL_SUBJECT) -> Path:
+    """A PDF laid out as the Party's documents are: a two-column header in capitals, the kind
+    centred in capitals, the subject under it, then the body (as a word processor prints it)."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", str(FONT)))
+    centred = ParagraphStyle("c", fontName="DejaVu", fontSize=11, leading=15, alignment=TA_CENTER)
+    kind_style = ParagraphStyle("k", parent=centred, fontSize=15, leading=20, spaceBefore=18)
+    body = ParagraphStyle("b", fontName="DejaVu", fontSize=12, leading=17, spaceAfter=8)
+    left, right = OFFICIAL_HEADER
+    header = Table(
+        [[Paragraph(a, centred), Paragraph(b, centred)] for a, b in zip(left, right, strict=True)],
+        colWidths=[220, 260],
+    )
+    story: list[object] = [header, Paragraph(kind, kind_style), Paragraph(subject, centred)]
+    story += [Spacer(1, 12)] + [Paragraph(OFFICIAL_BODY, body) for _ in range(3)]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
     return path

@@ -59,9 +59,32 @@
     function two(n) { return (n < 10 ? "0" : "") + n; }
     return two(d.getHours()) + ":" + two(d.getMinutes()) + ", " + two(d.getDate()) + "/" + two(d.getMonth() + 1) + "/" + d.getFullYear();
   }
+  // A paragraph named by its first words, not its number ("đoạn 14" told a member nothing).
+  function quote(n, max) {
+    var p = document.getElementById("p-" + n), badge = p && p.querySelector(".pc");
+    if (!p) return "đoạn " + n;
+    var t = p.textContent.replace(badge ? badge.textContent : "", "").replace(/\s+/g, " ").trim();
+    return "“" + (t.length > max ? t.slice(0, max).replace(/\s+\S*$/, "") + "…" : t) + "”";
+  }
+  // Long comments fold after six lines (CSS), with "Xem thêm" to unfold them.
+  function clamp(body) {
+    if (body.classList.contains("muted") || body.nextElementSibling && body.nextElementSibling.className === "more") return;
+    body.classList.add("clamp");
+    if (body.scrollHeight <= body.clientHeight + 2) { body.classList.remove("clamp"); return; }
+    var more = document.createElement("button");
+    more.type = "button"; more.className = "more"; more.textContent = "Xem thêm";
+    more.setAttribute("aria-expanded", "false");
+    more.addEventListener("click", function () {
+      var open = !body.classList.toggle("clamp");
+      more.textContent = open ? "Thu gọn" : "Xem thêm";
+      more.setAttribute("aria-expanded", String(open));
+    });
+    body.parentNode.insertBefore(more, body.nextSibling);
+  }
+  function clampAll(node) { Array.prototype.forEach.call(node.querySelectorAll(".comment-body"), clamp); }
   function draw(c, pending) {
     var li = document.createElement("li");
-    li.className = "comment" + (c.author.id === me ? " mine" : "") + (pending ? " pending" : "");
+    li.className = "comment" + (c.author.id === me ? " mine" : "") + (pending ? " pending" : "") + (c.deleted ? " deleted" : "");
     if (c.id) { li.id = "c-" + c.id; li.setAttribute("data-id", c.id); li.setAttribute("data-version", c.version); }
     if (c.client_id) li.setAttribute("data-client", c.client_id);
     li.setAttribute("data-paragraph", c.paragraph || "");
@@ -72,14 +95,22 @@
     var meta = document.createElement("span");
     meta.className = "muted";
     meta.textContent = " " + (pending ? "đang gửi…" : timeLabel(c.created_at)) + (c.edited ? " · đã sửa" : "") +
-      (c.paragraph ? " · đoạn " + c.paragraph : "");
+      (c.paragraph ? " · " + quote(c.paragraph, 40) : "");
     head.appendChild(who); head.appendChild(meta);
+    li.appendChild(head);
+    if (c.voice) {  // a voice comment plays where it stands, its length beside it
+      var voice = document.createElement("p"), audio = document.createElement("audio"), length = document.createElement("span");
+      voice.className = "voice"; audio.controls = true; audio.preload = "none"; audio.src = c.voice.url;
+      audio.setAttribute("aria-label", "Góp ý bằng giọng nói của " + c.author.name);
+      length.className = "muted"; length.textContent = "Giọng nói · " + Math.floor(c.voice.seconds / 60) + ":" + ("0" + c.voice.seconds % 60).slice(-2);
+      voice.appendChild(audio); voice.appendChild(length); li.appendChild(voice);
+    }
     var body = document.createElement("p");
     body.className = "comment-body";
     if (c.deleted) { body.className += " muted"; body.textContent = "Góp ý đã được xóa."; }
     else if (c.body === null) { body.className += " muted"; body.textContent = "Góp ý đã ẩn."; }
     else fillText(body, c.body);
-    li.appendChild(head); li.appendChild(body);
+    if (c.body !== "" || c.deleted) li.appendChild(body);
     if (c.hidden && c.body !== null) {
       var note = document.createElement("p");
       note.className = "muted small";
@@ -98,7 +129,7 @@
       b.addEventListener("click", handler);
       box.appendChild(b);
     }
-    if (!c.parent && form) button("Trả lời", function () { target({parent: c.id, label: "Trả lời " + c.author.name, paragraph: c.paragraph}); });
+    if (!c.parent && form && !c.hidden) button("Trả lời", function () { target({parent: c.id, label: "Trả lời " + c.author.name, paragraph: c.paragraph}); });
     var fresh = Date.now() - new Date(c.created_at).getTime() < editMinutes * 60000;
     if (c.author.id === me && fresh && !c.hidden) {
       button("Sửa", function () {
@@ -134,14 +165,16 @@
     var byClient = c.client_id ? list.querySelector("[data-client='" + c.client_id + "'].pending") : null;
     if (byId && byClient) { byClient.parentNode.removeChild(byClient); byClient = null; }
     var existing = byId || byClient;
+    var li = draw(c);
     if (existing) {
       var version = parseInt(existing.getAttribute("data-version") || "0", 10);
-      if (redraw || existing.classList.contains("pending") || c.version > version) existing.parentNode.replaceChild(draw(c), existing);
+      if (redraw || existing.classList.contains("pending") || c.version > version) existing.parentNode.replaceChild(li, existing);
     } else {
-      place(draw(c), c);
+      place(li, c);
       var none = document.getElementById("no-comments");
       if (none) none.hidden = true;
     }
+    clampAll(li);
     lastId = Math.max(lastId, c.id);
     recount();
   }
@@ -149,12 +182,16 @@
     var live = list.querySelectorAll(".comment:not(.pending)");
     var shown = 0, perParagraph = {};
     Array.prototype.forEach.call(live, function (li) {
-      if (li.querySelector(".comment-body.muted") && /xóa/.test(li.textContent)) return;
+      if (li.classList.contains("deleted")) return;
       shown += 1;
       var n = li.getAttribute("data-paragraph");
       if (n) perParagraph[n] = (perParagraph[n] || 0) + 1;
     });
     document.getElementById("comment-count").textContent = "(" + shown + ")";
+    Array.prototype.forEach.call(document.querySelectorAll(".pc"), function (badge) {
+      var n = badge.getAttribute("data-n");
+      if (!perParagraph[n]) badge.parentNode.removeChild(badge);
+    });
     Object.keys(perParagraph).forEach(function (n) {
       var p = document.getElementById("p-" + n);
       if (!p) return;
@@ -185,11 +222,18 @@
   /* --- sending --------------------------------------------------------------------------- */
   var socket = window.handbookSocket || null;
   function connected() { return socket && socket.connected; }
+  var retry = null;
   function settle(item, ack) {
     if (ack && ack.ok) { dropFromOutbox(item.client_id); show(ack.comment); return true; }
-    if (ack && ack.status && ack.status !== 429 && ack.status < 500) {
+    var li = list.querySelector("[data-client='" + item.client_id + "']");
+    if (ack && ack.status === 429) {  // too fast: say so, and send it when the limit allows
+      if (li) li.querySelector(".muted").textContent = " " + ack.error;
+      clearTimeout(retry);
+      retry = setTimeout(flushOutbox, (ack.retry_after || 20) * 1000);
+      return false;
+    }
+    if (ack && ack.status && ack.status < 500) {
       dropFromOutbox(item.client_id);  // refused for good: say why, keep the text visible
-      var li = list.querySelector("[data-client='" + item.client_id + "']");
       if (li) {
         li.classList.remove("pending"); li.classList.add("failed");
         li.querySelector(".muted").textContent = " chưa gửi được: " + ack.error;
@@ -209,8 +253,21 @@
       });
     });
   }
+  // Recordings go over HTTP (voice.js, loaded the first time one is needed).
+  var voiceJs = null;
+  function withVoice(then) {
+    if (window.handbookVoice) { then(window.handbookVoice); return; }
+    if (!voiceJs) {
+      voiceJs = document.createElement("script");
+      voiceJs.src = root.getAttribute("data-voice");
+      document.head.appendChild(voiceJs);
+    }
+    voiceJs.addEventListener("load", function () { then(window.handbookVoice); });
+  }
   function send(item) {
-    if (connected()) {
+    if (item.voice) {
+      withVoice(function (v) { v.send(item, csrf).then(function (ack) { settle(item, ack); }, function () { /* stays queued */ }); });
+    } else if (connected()) {
       socket.timeout(15000).emit("comment.post", item, function (err, ack) { if (!err) settle(item, ack); });
     } else {
       viaHttp(item).then(function (ack) { settle(item, ack); }).catch(function () { /* offline: stays queued */ });
@@ -253,20 +310,36 @@
     // Tapping a paragraph opens a small menu (player.js): "nghe từ đây" or "góp ý đoạn này".
     window.addEventListener("handbook:comment-on", function (event) {
       var n = event.detail.n;
-      target({paragraph: n, label: "Góp ý về đoạn " + n});
+      target({paragraph: n, label: "Góp ý về đoạn " + quote(n, 60)});
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = text.value.trim();
       error.hidden = true;
       if (!body) { error.textContent = "Góp ý đang để trống."; error.hidden = false; return; }
-      var item = {document: docId, client_id: newClientId(), body: body, paragraph: current.paragraph, parent: current.parent};
-      var outbox = readOutbox(); outbox.push(item); writeOutbox(outbox);
-      place(draw({id: 0, client_id: item.client_id, author: {id: me, name: "Tôi"}, body: body,
-                  paragraph: item.paragraph, parent: item.parent, created_at: new Date().toISOString()}, true), item);
+      queue({body: body});
       text.value = "";
-      send(item);
     });
+    // Into the outbox, drawn as "đang gửi…", sent: a written comment, or a recording (voice.js).
+    var queue = function (extra) {
+      var item = {document: docId, client_id: newClientId(), body: extra.body || "", paragraph: current.paragraph, parent: current.parent,
+                  voice: extra.voice, mime: extra.mime, seconds: extra.seconds};
+      var outbox = readOutbox(); outbox.push(item); writeOutbox(outbox);
+      place(draw({id: 0, client_id: item.client_id, author: {id: me, name: "Tôi"}, body: item.body, paragraph: item.paragraph, parent: item.parent,
+                  voice: item.voice && {url: "data:" + item.mime + ";base64," + item.voice, seconds: item.seconds}, created_at: new Date().toISOString()}, true), item);
+      send(item);
+    };
+    var mic = document.getElementById("voice-start");
+    if (window.MediaRecorder && navigator.mediaDevices) {
+      mic.hidden = false;
+      var speak = function (event) {  // hold to talk; a tap (or a key) starts, a second tap sends
+        mic.down = event.type === "pointerdown";  // still down when voice.js has loaded?
+        if (mic.down || !event.detail) withVoice(function (v) { v.record(mic, event, queue, error); });
+      };
+      mic.addEventListener("pointerdown", speak);
+      mic.addEventListener("click", speak);
+      document.addEventListener("pointerup", function () { mic.down = false; }, true);
+    }
   }
 
   /* --- live: join, resync, and the calm connection notice ------------------------------ */
@@ -319,4 +392,5 @@
   }
   window.addEventListener("online", function () { if (!connected()) flushOutbox(); });
   recount();
+  clampAll(list);
 })();

@@ -1,44 +1,290 @@
-/* The document read aloud: a player that works on phones, the paragraph being read highlighted
-   and kept in view, "nghe tiếp" from where the member stopped on any device, and tapping a
-   paragraph to hear it from there. Without JavaScript the MP3 can still be downloaded. */
+/* Listening like a podcast app. One sticky player for a document's page (its track) and a
+   meeting's page ("Nghe cả buổi họp": every document in agenda order, one after another): one
+   timeline over the tracks, a seek bar with the chapters marked, the chapter being heard, ±15 s,
+   speed; the sentence being read highlighted (its paragraph softly) and kept in view; the lock
+   screen and headphones through the Media Session API. A document's page also has early parts
+   while the voice reads on, "nghe tiếp", keeping it offline, tapping a paragraph to hear it.
+   Without JavaScript the MP3 can still be downloaded. */
 (function () {
   "use strict";
 
-  var box = document.getElementById("listen");
-  var player = document.getElementById("player");
-  var audio = document.getElementById("audio");
-  if (!box || !player || !audio) return;
-  var docId = box.getAttribute("data-document");
+  function $(id) { return document.getElementById(id); }
+  var player = $("player"), audio = $("audio");
+  if (!player || !audio) return;
   var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
-  var note = document.getElementById("listen-note");
-  var startButton = document.getElementById("listen-start");
-  var resumeButton = document.getElementById("listen-resume");
-  var toggle = document.getElementById("player-toggle");
-  var timeLabel = document.getElementById("player-time");
-  var chapters = document.getElementById("player-chapter");
-  var sentences = [], paragraphStarts = {}, current = null, lastUserScroll = 0;
-  var playedSince = 0, lastTick = null, saved = 0;
+  var seek = $("player-seek"), marks = $("player-marks"), chapterMenu = $("player-chapter");
+  var elapsed = $("player-time"), remaining = $("player-left"), toggle = $("player-toggle");
+  var line = $("player-line"), docLink = $("player-doc"), rateLabel = $("player-rate");
+  var session = navigator.mediaSession;
+  // tracks: {document, url, title, duration, offset, sentences[, timings, page]}
+  var tracks = [], at = 0, chapters = [], total = 0, chapterNow = -1, dragging = false;
+  var said = null, soft = null, shownParagraph = null, userScrolled = 0;
+  var playedSince = 0, lastTick = null;
+  function noop() {}
 
-  function clock(seconds) {
+  function hms(seconds) {
     seconds = Math.max(0, Math.floor(seconds || 0));
-    var m = Math.floor(seconds / 60), s = seconds % 60;
-    return m + ":" + (s < 10 ? "0" : "") + s;
+    return [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+  }
+  function clock(seconds) {  // "1:05:09", "3:05"
+    var t = hms(seconds);
+    return (t[0] ? t[0] + ":" + (t[1] < 10 ? "0" : "") : "") + t[1] + ":" + (t[2] < 10 ? "0" : "") + t[2];
+  }
+  function spoken(seconds) {  // "3 phút 5 giây": what a screen reader says of the seek bar
+    var t = hms(seconds), out = [];
+    ["giờ", "phút", "giây"].forEach(function (unit, i) { if (t[i] || (i === 2 && !out.length)) out.push(t[i] + " " + unit); });
+    return out.join(" ");
   }
 
-  /* --- the track: complete, or its beginning while the voice reads on --------------------
+  /* --- one timeline over the tracks, the chapters on it ---------------------------------- */
+  function setTracks(list, chapterList) {
+    total = 0;
+    list.forEach(function (t) { t.offset = total; total += t.duration; });
+    tracks = list;
+    chapters = chapterList && chapterList.length ? chapterList : [{title: list[0].title, start: 0}];
+    seek.max = Math.max(1, Math.ceil(total));
+    marks.textContent = "";
+    chapterMenu.textContent = "";
+    chapters.forEach(function (c, i) {
+      var option = document.createElement("option");
+      option.value = i; option.textContent = c.title;
+      chapterMenu.appendChild(option);
+      if (!i) return;
+      var mark = document.createElement("i");
+      mark.style.setProperty("--at", c.start / (total || 1));
+      marks.appendChild(mark);
+    });
+    chapterMenu.hidden = chapters.length < 2;
+    chapterNow = -1;
+    draw(now());
+  }
+  function now() { return tracks.length ? tracks[at].offset + (audio.currentTime || 0) : 0; }
+  function chapterAt(t) {
+    for (var i = chapters.length - 1; i > 0 && chapters[i].start > t + 0.05; i--);
+    return i;
+  }
+  function draw(t) {
+    t = Math.max(0, Math.min(t, total));
+    if (!dragging) seek.value = t;
+    seek.style.setProperty("--p", (total ? t / total * 100 : 0) + "%");
+    seek.setAttribute("aria-valuetext", spoken(t) + " trên " + spoken(total));
+    elapsed.textContent = clock(t);
+    remaining.textContent = "−" + clock(total - t);
+    var c = chapterAt(t);
+    if (c !== chapterNow) { chapterNow = c; chapterMenu.value = String(c); }
+  }
+  function seekTo(t) {
+    if (!tracks.length) return;
+    t = Math.max(0, Math.min(t, total - 0.1));
+    for (var i = tracks.length - 1; i > 0 && tracks[i].offset > t; i--);
+    if (i !== at) use(i, t - tracks[i].offset, !audio.paused);
+    else audio.currentTime = t - tracks[i].offset;
+    draw(t);
+    positionState();
+  }
+  function use(i, position, play) {  // the meeting's playlist: move to track i
+    if (audio.src) report();
+    at = i;
+    var t = tracks[i];
+    audio.src = t.url;
+    audio.currentTime = position;  // before any data: where playback will start
+    if (play) audio.play().catch(noop);
+    if (docLink) { docLink.textContent = t.title; docLink.href = t.page; }
+    if (line) line.textContent = "";
+    shownParagraph = said = null;
+    describe();
+    if (!t.sentences && t.timings) {
+      fetch(t.timings, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (info) { if (info && info.timings) t.sentences = info.timings.sentences || []; }, noop);
+    }
+  }
+  function play(from) {
+    player.hidden = false;
+    if (!audio.src && tracks.length) use(0, 0, false);
+    if (from !== undefined) seekTo(from);
+    var started = audio.play();
+    if (started && started.catch) started.catch(function () { if (note && !unplayable) note.textContent = "Chạm ▶ để phát."; });
+  }
+  function skip(seconds) { seekTo(now() + seconds); }
+  function chapterStep(step) {
+    var t = now(), c = chapterAt(t);
+    if (step < 0 && t - chapters[c].start > 3) step = 0;  // back to this chapter's start first
+    var to = chapters[Math.max(0, c + step)];
+    if (to) seekTo(to.start);  // none after the last
+  }
+
+  seek.addEventListener("input", function () { dragging = true; draw(+seek.value); });
+  seek.addEventListener("change", function () { dragging = false; seekTo(+seek.value); });
+  chapterMenu.addEventListener("change", function () { play(chapters[+chapterMenu.value].start); });
+  toggle.addEventListener("click", function () { if (audio.paused) play(); else audio.pause(); });
+  $("player-back").addEventListener("click", function () { skip(-15); });
+  $("player-forward").addEventListener("click", function () { skip(15); });
+  var RATES = [1, 1.25, 1.5, 2, 0.75];
+  function setRate(rate) {
+    audio.defaultPlaybackRate = audio.playbackRate = rate;  // the default survives a new src
+    rateLabel.textContent = String(rate).replace(".", ",") + "×";
+    try { localStorage.setItem("handbook.rate", rate); } catch (e) { /* private mode */ }
+  }
+  $("player-speed").addEventListener("click", function () {
+    setRate(RATES[(RATES.indexOf(audio.playbackRate) + 1) % RATES.length]);
+  });
+  try { var kept = parseFloat(localStorage.getItem("handbook.rate")); if (RATES.indexOf(kept) > 0) setRate(kept); } catch (e) { /* none */ }
+
+  /* --- the lock screen and headphones ----------------------------------------------------- */
+  function describe() {
+    if (!session || !window.MediaMetadata || !tracks.length) return;
+    var data = player.dataset;
+    session.metadata = new MediaMetadata({
+      title: tracks[at].title, artist: data.artist, album: data.album,
+      artwork: [{src: data.art, sizes: "192x192", type: "image/png"}, {src: data.artLarge, sizes: "512x512", type: "image/png"}]
+    });
+  }
+  function positionState() {
+    if (!session || !session.setPositionState || !total) return;
+    try { session.setPositionState({duration: total, playbackRate: audio.playbackRate, position: Math.min(now(), total)}); } catch (e) { /* not yet known */ }
+  }
+  if (session) {
+    var actions = {
+      play: function () { play(); },
+      pause: function () { audio.pause(); },
+      seekbackward: function (d) { skip(-(d && d.seekOffset || 15)); },
+      seekforward: function (d) { skip(d && d.seekOffset || 15); },
+      seekto: function (d) { seekTo(d.seekTime); },
+      previoustrack: function () { chapterStep(-1); },
+      nexttrack: function () { chapterStep(1); }
+    };
+    Object.keys(actions).forEach(function (name) {
+      try { session.setActionHandler(name, actions[name]); } catch (e) { /* unsupported here */ }
+    });
+  }
+  audio.addEventListener("play", function () {
+    player.classList.add("playing"); toggle.setAttribute("aria-label", "Tạm dừng");
+    if (session) session.playbackState = "playing";
+    lastTick = audio.currentTime; positionState();
+  });
+  audio.addEventListener("pause", function () {
+    player.classList.remove("playing"); toggle.setAttribute("aria-label", "Phát");
+    if (session) session.playbackState = "paused";
+    report();
+  });
+  audio.addEventListener("ratechange", positionState);
+  audio.addEventListener("seeking", function () { lastTick = null; });
+  audio.addEventListener("ended", function () {
+    report();
+    if (!box && at < tracks.length - 1) use(at + 1, 0, true);  // the meeting's next document
+  });
+
+  /* --- the sentence being read, in its paragraph ------------------------------------------ */
+  function sentenceAt(t) {
+    var list = tracks.length && tracks[at].sentences || [], lo = 0, hi = list.length - 1, found = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (list[mid].start <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found < 0 ? null : list[found];
+  }
+  function paragraphOf(s) {
+    if (!line) return $("p-" + s.paragraph);
+    // The meeting's page holds no text: the player shows the sentence's paragraph itself.
+    var key = at + ":" + s.paragraph;
+    if (shownParagraph !== key) {
+      shownParagraph = key;
+      line.textContent = tracks[at].sentences.filter(function (x) { return x.paragraph === s.paragraph; })
+        .map(function (x) { return x.text; }).join(" ");
+    }
+    return line;
+  }
+  function unmark() {
+    var mark = document.querySelector("mark.said");
+    if (!mark) return;
+    var parent = mark.parentNode;
+    parent.replaceChild(document.createTextNode(mark.textContent), mark);
+    parent.normalize();
+  }
+  function highlight(s) {
+    if (s === said) return;
+    said = s;
+    unmark();
+    var host = s && paragraphOf(s);
+    if (host !== soft) {
+      if (soft) soft.classList.remove("reading");
+      soft = host;
+      if (host) host.classList.add("reading");
+    }
+    var node = host && host.firstChild;
+    if (!node || node.nodeType !== 3) return;
+    var text = node.data, i = text.substr(s.offset, s.text.length) === s.text ? s.offset : text.indexOf(s.text);
+    if (i < 0) return;
+    var range = document.createRange(), mark = document.createElement("mark");
+    range.setStart(node, i); range.setEnd(node, i + s.text.length);
+    mark.className = "said";
+    range.surroundContents(mark);
+    if (line) { line.scrollTop = mark.offsetTop - 4; return; }
+    var r = mark.getBoundingClientRect(), bottom = window.innerHeight - player.offsetHeight;
+    if ((r.top < 0 || r.bottom > bottom) && Date.now() - userScrolled > 4000) mark.scrollIntoView({block: "center", behavior: "smooth"});
+  }
+  ["wheel", "touchmove", "keydown"].forEach(function (name) {
+    window.addEventListener(name, function () { userScrolled = Date.now(); }, {passive: true});
+  });
+  audio.addEventListener("timeupdate", function () {
+    if (lastTick !== null && !audio.paused) {
+      var step = audio.currentTime - lastTick;
+      if (step > 0 && step < 5) playedSince += step;  // real listening, not seeking
+    }
+    lastTick = audio.currentTime;
+    if (!dragging) draw(now());
+    highlight(sentenceAt(audio.currentTime));
+  });
+
+  /* --- "nghe tiếp": the position, and how much was really heard -------------------------- */
+  function report() {
+    if (!audio.src || isNaN(audio.currentTime) || !tracks.length) return;
+    var played = playedSince;
+    playedSince = 0;
+    fetch("/documents/" + tracks[at].document + "/listen", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({position: audio.currentTime, played: played})
+    }).catch(function () { playedSince += played; });  // offline: count it next time
+  }
+  setInterval(function () { if (!audio.paused) report(); }, 10000);
+  window.addEventListener("pagehide", report);
+
+  /* --- the meeting's playlist -------------------------------------------------------------- */
+  var list = $("playlist");
+  if (list) {
+    var listNote = $("playlist-note"), listStart = $("playlist-start");
+    fetch(list.getAttribute("data-src"), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) {
+        list.classList.remove("awaits-js");
+        var docs = info ? info.documents : [];
+        listStart.hidden = !docs.length;
+        listNote.textContent = docs.length ? docs.length + " tài liệu, dài " + clock(info.duration) + "." : "Chưa có tài liệu nào có bản đọc.";
+        if (info && info.note) listNote.textContent += " " + info.note;
+        if (docs.length) setTracks(docs, info.chapters);
+      })
+      .catch(function () { list.classList.remove("awaits-js"); listStart.hidden = true; listNote.textContent = "Mất kết nối, chưa tải được bản đọc."; });
+    listStart.addEventListener("click", function () { play(); });
+  }
+
+  /* --- a document's track: complete, or its beginning while the voice reads on ------------
      A long document is playable seconds after publishing: the server offers the part spoken
      so far (a prefix of the final MP3, same times) and tells us over Socket.IO when it grows.
      A newer version replaces the playing one where it is, or when the playing part runs out. */
+  var box = $("listen");
+  if (!box) return;
+  var docId = box.getAttribute("data-document");
+  var note = $("listen-note"), startButton = $("listen-start"), resumeButton = $("listen-resume");
   var manage = box.getAttribute("data-manage") === "1";
-  var remake = document.getElementById("listen-remake");
-  var download = document.getElementById("player-download");
-  var version = null, waitingForMore = false, pending = null, pollTimer = null, known = 0;
+  var remake = $("listen-remake"), download = $("player-download");
+  var paragraphStarts = {}, version = null, waitingForMore = false, pending = null, pollTimer = null, known = 0, saved = 0;
 
   function voiceLabel(info) {
-    return (info.engine === "gtts" ? "giọng tự nhiên (trực tuyến)" : "giọng máy (ngoại tuyến)") +
+    return (info.engine === "gtts" ? "giọng tự nhiên (trực tuyến)" : info.engine === "piper" ? "giọng tự nhiên " + info.voice + " (ngoại tuyến)" : "giọng máy (ngoại tuyến)") +
       (info.fell_back ? " — mạng chậm nên đã dùng giọng máy" : "");
   }
-  function describe(info) {
+  function describeTrack(info) {
     if (info.status === "none") return "Chưa có bản đọc.";
     if (info.status === "failed" && !info.playable) return info.error || "Chưa có bản đọc.";
     var done = info.sentences_total ? info.sentences_done + "/" + info.sentences_total + " câu" : (info.progress || 0) + "%";
@@ -52,20 +298,10 @@
   function showRemake(info) {
     if (!remake) return;
     var busy = info.status === "queued" || info.status === "processing";
-    remake.hidden = !manage || busy || !(info.status === "failed" || (info.complete && info.engine !== "gtts"));
+    var natural = remake.getAttribute("data-natural") || "gtts";  // piper when installed
+    remake.hidden = !manage || busy || !(info.status === "failed" || (info.complete && info.engine !== natural));
     remake.textContent = info.complete ? "Tạo lại bằng giọng tự nhiên" : "Tạo lại bản đọc";
-    remake.setAttribute("data-engine", info.complete ? "gtts" : "auto");
-  }
-  function drawChapters(list) {
-    var keep = chapters.value;
-    chapters.textContent = "";
-    (list || []).forEach(function (c) {
-      var option = document.createElement("option");
-      option.value = c.start; option.textContent = c.title;
-      chapters.appendChild(option);
-    });
-    chapters.hidden = chapters.options.length < 2;
-    if (keep) chapters.value = keep;
+    remake.setAttribute("data-engine", info.complete ? natural : "auto");
   }
   function markAudible() {
     document.querySelectorAll("[data-n]").forEach(function (node) {
@@ -74,34 +310,36 @@
   }
   function swapTo(info, resume) {
     // The new file holds the old one's audio at the same times: carry on from here.
-    var at = audio.src ? audio.currentTime : 0;
+    var here = audio.src ? audio.currentTime : 0;
     var play = resume || (!!audio.src && !audio.paused);
     version = info.version; pending = null;
-    sentences = info.timings.sentences || [];
     paragraphStarts = info.timings.paragraphs || {};
     known = info.duration;
-    drawChapters(info.timings.chapters);
+    setTracks([{document: docId, url: info.url, title: player.dataset.title, duration: info.duration,
+      sentences: info.timings.sentences || []}], info.timings.chapters);
+    said = null;
     markAudible();
     if (download) download.hidden = !info.complete;
     offerToKeep(info);
     var had = !!audio.src;
     audio.src = info.url;
+    describe();
     if (had) {
-      audio.currentTime = at;  // before any data: where playback will start (and be reported)
-      if (play) audio.play().catch(function () {});
+      audio.currentTime = here;  // before any data: where playback will start (and be reported)
+      if (play) audio.play().catch(noop);
     }
   }
   /* --- "Lưu để nghe khi mất mạng": the whole MP3 kept on the phone; sw.js plays it offline */
-  var keepButton = document.getElementById("player-keep");
+  var keepButton = $("player-keep");
   var AUDIO_CACHE = "handbook-audio";
   function offerToKeep(info) {
     if (!keepButton || !window.caches || !navigator.serviceWorker) return;
     keepButton.hidden = !info.complete;
     keepButton.setAttribute("data-url", info.url);
-    caches.open(AUDIO_CACHE).then(function (cache) { return cache.match(info.url); }).then(function (kept) {
-      if (kept) { keepButton.textContent = "Đã lưu, nghe được khi mất mạng"; keepButton.disabled = true; }
+    caches.open(AUDIO_CACHE).then(function (cache) { return cache.match(info.url); }).then(function (found) {
+      if (found) { keepButton.textContent = "Đã lưu, nghe được khi mất mạng"; keepButton.disabled = true; }
       else { keepButton.textContent = "Lưu để nghe khi mất mạng"; keepButton.disabled = unplayable; }
-    }).catch(function () {});
+    }).catch(noop);
   }
   if (keepButton) {
     keepButton.addEventListener("click", function () {
@@ -129,7 +367,7 @@
 
   function apply(info) {
     box.hidden = false; box.classList.remove("awaits-js");
-    note.textContent = describe(info);
+    note.textContent = describeTrack(info);
     showRemake(info);
     var working = info.status === "queued" || info.status === "processing";
     if (!info.playable) { startButton.hidden = true; return working; }
@@ -160,11 +398,9 @@
     unplayable = true;
     note.textContent = "Bản đọc này chưa được lưu trên máy nên không nghe được khi mất mạng.";
     note.classList.add("unplayable");
-    [startButton, resumeButton, toggle, keepButton, document.getElementById("player-back"),
-      document.getElementById("player-forward"), chapters].forEach(function (control) {
-      if (control) control.disabled = true;
-    });
-    var tap = document.getElementById("tap-listen");
+    [startButton, resumeButton, toggle, keepButton, $("player-back"), $("player-forward"), chapterMenu, seek]
+      .forEach(function (control) { if (control) control.disabled = true; });
+    var tap = $("tap-listen");
     if (tap) tap.hidden = true;
     if (!audio.paused) audio.pause();
   }
@@ -176,12 +412,12 @@
   }
   function whenOffline(info) {
     if (!offlineNow()) return;
-    keptRecording(info.url).then(function (kept) { if (!kept) cannotPlay(); });
+    keptRecording(info.url).then(function (found) { if (!found) cannotPlay(); });
   }
   audio.addEventListener("error", function () {
     if (!audio.src) return;
-    keptRecording(audio.src).then(function (kept) {
-      if (!kept && (offlineNow() || audio.error && audio.error.code === 2)) cannotPlay();
+    keptRecording(audio.src).then(function (found) {
+      if (!found && (offlineNow() || audio.error && audio.error.code === 2)) cannotPlay();
     });
   });
   window.addEventListener("offline", function () { if (audio.src) keptRecording(audio.src).then(function (k) { if (!k) cannotPlay(); }); });
@@ -210,7 +446,7 @@
   var socket = window.handbookSocket;
   var joined = false;
   function follow() {
-    socket.emit("document.join", {document: parseInt(docId, 10)}, function () {});
+    socket.emit("document.join", {document: parseInt(docId, 10)}, noop);
     if (joined) load();  // a reconnect: whatever changed while we were away
     joined = true;
   }
@@ -219,7 +455,7 @@
     socket.on("audio.status", function (data) {
       if (String(data.document) !== String(docId)) return;
       if (data.version !== version && data.playable) load();
-      else { box.hidden = false; box.classList.remove("awaits-js"); note.textContent = describe(data); showRemake(data); }
+      else { box.hidden = false; box.classList.remove("awaits-js"); note.textContent = describeTrack(data); showRemake(data); }
     });
   }
   if (remake) {
@@ -236,77 +472,11 @@
       }).catch(function () { remake.disabled = false; note.textContent = "Mất kết nối, vui lòng thử lại."; });
     });
   }
-
-  function playFrom(seconds) {
-    player.hidden = false;
-    audio.currentTime = seconds;
-    var started = audio.play();
-    if (started && started.catch) {
-      started.catch(function () { if (!unplayable) note.textContent = "Chạm ▶ để phát."; });
-    }
-  }
-  startButton.addEventListener("click", function () { playFrom(0); });
-  resumeButton.addEventListener("click", function () { playFrom(saved); });
-  toggle.addEventListener("click", function () { if (audio.paused) audio.play(); else audio.pause(); });
-  document.getElementById("player-back").addEventListener("click", function () { audio.currentTime = Math.max(0, audio.currentTime - 15); });
-  document.getElementById("player-forward").addEventListener("click", function () { audio.currentTime = Math.min(audio.duration || 0, audio.currentTime + 15); });
-  document.getElementById("player-speed").addEventListener("change", function (e) { audio.playbackRate = parseFloat(e.target.value); });
-  chapters.addEventListener("change", function () { playFrom(parseFloat(chapters.value)); });
-  audio.addEventListener("play", function () { toggle.textContent = "❚❚"; toggle.setAttribute("aria-label", "Tạm dừng"); lastTick = audio.currentTime; });
-  audio.addEventListener("pause", function () { toggle.textContent = "▶"; toggle.setAttribute("aria-label", "Phát"); report(); });
-  window.addEventListener("scroll", function () { lastUserScroll = Date.now(); }, {passive: true});
-
-  /* --- highlight the paragraph being read ------------------------------------------------ */
-  function sentenceAt(t) {
-    var lo = 0, hi = sentences.length - 1, found = -1;
-    while (lo <= hi) {
-      var mid = (lo + hi) >> 1;
-      if (sentences[mid].start <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return found < 0 ? null : sentences[found];
-  }
-  audio.addEventListener("timeupdate", function () {
-    timeLabel.textContent = clock(audio.currentTime) + " / " + clock(audio.duration);
-    if (lastTick !== null && !audio.paused) {
-      var step = audio.currentTime - lastTick;
-      if (step > 0 && step < 5) playedSince += step;  // real listening, not seeking
-    }
-    lastTick = audio.currentTime;
-    var s = sentenceAt(audio.currentTime);
-    var n = s ? String(s.paragraph) : null;
-    if (n === current) return;
-    if (current) { var old = document.getElementById("p-" + current); if (old) old.classList.remove("reading"); }
-    current = n;
-    var node = n && document.getElementById("p-" + n);
-    if (node) {
-      node.classList.add("reading");
-      var r = node.getBoundingClientRect();
-      var hidden = r.top < 0 || r.bottom > window.innerHeight - player.offsetHeight;
-      if (hidden && Date.now() - lastUserScroll > 4000) node.scrollIntoView({block: "center", behavior: "smooth"});
-    }
-  });
-  audio.addEventListener("seeking", function () { lastTick = null; });
-
-  /* --- "nghe tiếp": the position, and how much was really heard ------------------------- */
-  function report() {
-    if (!audio.src || isNaN(audio.currentTime)) return;
-    var played = playedSince;
-    playedSince = 0;
-    fetch("/documents/" + docId + "/listen", {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
-      body: JSON.stringify({position: audio.currentTime, played: played})
-    }).catch(function () { playedSince += played; });  // offline: count it next time
-  }
-  setInterval(function () { if (!audio.paused) report(); }, 10000);
-  audio.addEventListener("ended", report);
-  window.addEventListener("pagehide", report);
+  startButton.addEventListener("click", function () { play(0); });
+  resumeButton.addEventListener("click", function () { play(saved); });
 
   /* --- tap a paragraph: hear it from there, or comment on it ----------------------------- */
-  var menu = document.getElementById("tap-menu");
-  var tapListen = document.getElementById("tap-listen");
-  var tapComment = document.getElementById("tap-comment");
-  var tapped = null;
+  var menu = $("tap-menu"), tapListen = $("tap-listen"), tapComment = $("tap-comment"), tapped = null;
   document.querySelector("article.reader").addEventListener("click", function (event) {
     if (event.target.closest("a, button, form, .listen")) return;
     if (window.getSelection && String(window.getSelection())) return;
@@ -315,13 +485,13 @@
     event.stopImmediatePropagation();  // the menu decides, not the comment box directly
     tapped = node;
     tapListen.hidden = unplayable || paragraphStarts[node.getAttribute("data-n")] === undefined;
-    tapComment.hidden = !document.getElementById("composer");
+    tapComment.hidden = !$("composer");
     node.parentNode.insertBefore(menu, node.nextSibling);
     menu.hidden = false;
   }, true);
   tapListen.addEventListener("click", function () {
     menu.hidden = true;
-    playFrom(paragraphStarts[tapped.getAttribute("data-n")]);
+    play(paragraphStarts[tapped.getAttribute("data-n")]);
   });
   tapComment.addEventListener("click", function () {
     menu.hidden = true;

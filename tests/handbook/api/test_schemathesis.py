@@ -143,12 +143,15 @@ def _world(app: Flask, tree: Tree) -> dict[str, int]:
     ):
         posted = member.post(url, json=body)
         assert posted.status_code == 201, posted.json
+    opened = secretary.post(f"/api/v1/meetings/{meeting_id}/attendance/open", json={})
+    assert opened.status_code == 200, opened.json
     return {
         "org_id": tree.b1.id,
         "meeting_id": meeting_id,
         "document_id": document_id,
         "item_id": item_id,
         "comment_id": comment_id,
+        "user_id": tree.member_b1.id,
     }
 
 

@@ -48,6 +48,13 @@ def setup(client, tree) -> Setup:
     ):
         form = {"agenda_item": str(item.id)} if item else {}
         assert upload_document(client, meeting, name=name, **form).status_code == 201
+    # The secretary confirms each title as its file name says (the text's own heading,
+    # "NGHỊ QUYẾT", would otherwise name all three).
+    for document in db.session.scalars(sa.select(Document)):
+        title = document.filename.removesuffix(".txt")
+        assert (
+            client.post(f"/documents/{document.id}/title", data={"title": title}).status_code == 302
+        )
     assert client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"}).status_code == 302
     db.session.expire_all()  # published in the request's session, not in this one
     docs = {d.filename: d for d in db.session.scalars(sa.select(Document))}

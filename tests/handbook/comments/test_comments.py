@@ -332,7 +332,7 @@ def test_members_comment_on_an_agenda_item(app, client, tree, document) -> None:
     )
     assert again.headers["Location"] == response.headers["Location"]
     shown = member.get(f"/meetings/{meeting.id}").get_data(as_text=True)
-    assert "Đề nghị báo cáo thêm số liệu" in shown and "Góp ý về nội dung này (1)" in shown
+    assert "Đề nghị báo cáo thêm số liệu" in shown and "Góp ý chung về nội dung này (1)" in shown
     api = member.get(f"/api/v1/agenda-items/{item.id}/comments").json
     assert [c["body"] for c in api["comments"]] == ["Đề nghị báo cáo thêm số liệu"]
     outsider = app.test_client()

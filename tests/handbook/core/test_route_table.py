@@ -32,6 +32,7 @@ from handbook.accounts.models import Device
 from handbook.core import db
 from handbook.core.timeutil import utcnow
 from tests.conftest import Tree, login
+from tests.handbook.comments.recordings import REAL_WEBM
 from tests.helpers import TEXT, published_document
 
 #: (method, rule): what (nobody, B3's member, B1's member, B1's secretary) get.
@@ -46,6 +47,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/account/text-size"): "LAAA",
     ("GET", "/admin/tree"): "LDDD",
     ("POST", "/admin/tree"): "LDDD",
+    ("GET", "/admin/voices"): "LDDD",
     ("GET", "/api/v1/<path:_rest>"): "DDDD",
     ("POST", "/api/v1/<path:_rest>"): "LDDD",
     ("PUT", "/api/v1/<path:_rest>"): "LDDD",
@@ -79,7 +81,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/documents/<int:document_id>/audio.json"): "LDAA",
     ("GET", "/documents/<int:document_id>/audio.mp3"): "LDAA",
     ("POST", "/documents/<int:document_id>/comments"): "LDAA",
+    # A recording posted by each (B1's member and secretary may; B3's member sees nothing).
+    ("POST", "/documents/<int:document_id>/comments/voice"): "LDAA",
+    # The table's comment is written, not spoken: nobody's recording to hear (its access rules
+    # are tested in tests/handbook/comments/test_voice_comments.py).
+    ("GET", "/comments/<int:comment_id>/voice"): "LDDD",
     ("GET", "/documents/<int:document_id>/file"): "LDAA",
+    ("POST", "/documents/<int:document_id>/reading"): "LDAA",
     ("POST", "/documents/<int:document_id>/listen"): "LDAA",
     ("GET", "/documents/<int:document_id>/status"): "LDAA",
     ("POST", "/documents/<int:document_id>/title"): "LDDA",
@@ -89,6 +97,23 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/logout"): "LLLL",
     ("GET", "/manifest.webmanifest"): "PAAA",
     ("GET", "/meetings/<int:meeting_id>"): "LDAA",
+    # Check-in and attendance (issue #13): the secretary manages; B1's members check in (here
+    # check-in is not open, or the code is missing: refused with a reason, "A").
+    ("GET", "/meetings/<int:meeting_id>/attendance"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/attendance/screen"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/attendance/code"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/attendance/open"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/attendance/close"): "LDDA",
+    ("POST", "/meetings/<int:meeting_id>/attendance/<int:user_id>"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/check-in"): "LDAA",
+    ("POST", "/meetings/<int:meeting_id>/check-in"): "LDAA",
+    ("GET", "/api/v1/meetings/<int:meeting_id>/attendance"): "LDDA",
+    ("POST", "/api/v1/meetings/<int:meeting_id>/attendance/open"): "LDDA",
+    ("POST", "/api/v1/meetings/<int:meeting_id>/attendance/close"): "LDDA",
+    ("PATCH", "/api/v1/meetings/<int:meeting_id>/attendance/<int:user_id>"): "LDDA",
+    ("POST", "/api/v1/meetings/<int:meeting_id>/check-in"): "LDAA",
+    ("POST", "/org/<int:org_id>/members/<int:user_id>/standing"): "LDDA",
+    ("POST", "/org/<int:org_id>/quorum"): "LDDA",
     ("POST", "/meetings/<int:meeting_id>/agenda/<int:item_id>/comments"): "LDAA",
     ("GET", "/meetings/<int:meeting_id>/calendar.ics"): "LDAA",
     ("POST", "/meetings/<int:meeting_id>/cancel"): "LDDA",
@@ -101,6 +126,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/meetings/<int:meeting_id>/edit"): "LDDA",
     ("GET", "/meetings/<int:meeting_id>/pack"): "LDAA",
     ("GET", "/meetings/<int:meeting_id>/participation"): "LDDA",
+    ("GET", "/meetings/<int:meeting_id>/playlist.json"): "LDAA",
     ("POST", "/meetings/<int:meeting_id>/publish"): "LDDA",
     ("POST", "/meetings/<int:meeting_id>/remind"): "LDDA",
     ("GET", "/notifications"): "LAAA",
@@ -147,6 +173,13 @@ def _comment(who: str) -> dict[str, Any]:
 BODIES: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
     ("POST", "/api/v1/agenda-items/<int:item_id>/comments"): _comment,
     ("POST", "/api/v1/documents/<int:document_id>/comments"): _comment,
+    ("POST", "/documents/<int:document_id>/comments/voice"): lambda who: {
+        "data": {
+            "client_id": f"table-voice-{who}",
+            "audio": (io.BytesIO(REAL_WEBM), "gop-y.webm", "audio/webm"),
+        },
+        "content_type": "multipart/form-data",
+    },
     ("PATCH", "/api/v1/comments/<int:comment_id>"): lambda who: {
         "json": {"body": "Tôi xin sửa lại ý kiến."}
     },
@@ -161,6 +194,12 @@ BODIES: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
         }
     },
     ("POST", "/api/v1/meetings/<int:meeting_id>/publish"): lambda who: {"json": {}},
+    ("POST", "/api/v1/meetings/<int:meeting_id>/attendance/open"): lambda who: {"json": {}},
+    ("POST", "/api/v1/meetings/<int:meeting_id>/attendance/close"): lambda who: {"json": {}},
+    ("PATCH", "/api/v1/meetings/<int:meeting_id>/attendance/<int:user_id>"): lambda who: {
+        "json": {"mark": "present", "version": 1}
+    },
+    ("POST", "/api/v1/meetings/<int:meeting_id>/check-in"): lambda who: {"json": {}},
     ("POST", "/api/v1/documents/<int:document_id>/publish"): lambda who: {"json": {}},
     ("POST", "/api/v1/meetings/<int:meeting_id>/documents"): lambda who: {
         "data": {"file": (io.BytesIO(TEXT.encode()), "bo-sung.txt")},

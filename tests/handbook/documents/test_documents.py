@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from handbook.core import db
-from handbook.documents.models import Document, DocumentPage, DocumentStatus
+from handbook.documents.models import Document, DocumentPage, DocumentStatus, TitleSource
 from tests.conftest import PASSWORD, login
 from tests.helpers import (
     TEXT,
@@ -42,10 +42,12 @@ def test_a_word_document_keeps_its_headings(client, meeting) -> None:
     response = upload_document(client, meeting, name="Kế hoạch CĐS.docx", data=docx_bytes())
     assert response.status_code == 201, response_text(response)
     document = db.session.scalars(sa.select(Document)).one()
-    assert (document.kind, document.status, document.title) == (
+    # The title is the document's own first heading, not the file name's.
+    assert (document.kind, document.status, document.title, document.title_source) == (
         "docx",
         DocumentStatus.READY,
-        "Kế hoạch CĐS",
+        "Kế hoạch",
+        TitleSource.TEXT,
     )
     blocks = [b for page in document.pages for b in page.blocks]
     assert blocks[0] == {"n": 1, "kind": "heading", "level": 1, "text": "KẾ HOẠCH"}
@@ -213,12 +215,13 @@ def test_another_branch_secretary_cannot_upload_or_see_drafts(app, client, tree,
 
 
 def test_the_secretary_gives_a_document_a_real_title(app, client, tree, meeting) -> None:
-    upload_document(client, meeting, name="thong-bao-hoc-tap.txt")
+    upload_document(client, meeting, name="thong-bao-hoc-tap.txt", data=b"ab cd ef gh.\n")
     document = db.session.scalars(sa.select(Document)).one()
-    assert document.title == "thong bao hoc tap"
+    assert (document.title, document.title_source) == ("thong bao hoc tap", TitleSource.FILE)
     client.post(f"/documents/{document.id}/title", data={"title": "  Thông báo   học tập  "})
     db.session.expire_all()
-    assert db.session.get(Document, document.id).title == "Thông báo học tập"
+    renamed = db.session.get(Document, document.id)
+    assert (renamed.title, renamed.title_source) == ("Thông báo học tập", TitleSource.TYPED)
     member = app.test_client()
     login(member, tree.member_b1)
     assert member.post(f"/documents/{document.id}/title", data={"title": "x"}).status_code == 404
