@@ -28,8 +28,6 @@ from handbook.documents.jobs import text_ready
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from tts.atomic import AtomicWriter
 from tts.cache import ChunkCache
-from tts.engines import choose_engine, fallback_for
-from tts.pipeline import synthesize_document
 from tts.result import EarlyAudio, PipelineError, Section
 
 logger = logging.getLogger(__name__)
@@ -94,6 +92,10 @@ def _run(track_id: int) -> ClaimedJob:
 
 @job()
 def synthesize_audio(track_id: int) -> None:
+    # Imported here: the voices and the MP3 encoder load in the job worker only (cold start).
+    from tts.engines import choose_engine, fallback_for
+    from tts.pipeline import synthesize_document
+
     run = _run(track_id)
     track = run.start()
     if track is None:
