@@ -56,6 +56,7 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
         db,
         extensions,
         inputs,
+        jobevents,
         jobs,
         security,
         templating,
@@ -83,11 +84,19 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     # without REDIS_URL must not inherit one (several apps per process: tests, CLI).
     # (server_options and server are left out of types-Flask-SocketIO on purpose.)
     extensions.socketio.server_options.pop("client_manager", None)  # type: ignore[attr-defined]
+    # Embedded, serve and the job worker it starts pass events over a socket pair instead of
+    # Redis (core/jobevents.py): serve hears, the worker tells.
+    manager = jobevents.manager(
+        redis=bool(app.config["REDIS_URL"]),
+        serve=app.config["SOCKETIO_ASYNC_MODE"] == "gevent"
+        and app.config["SERVER_JOB_WORKERS"] > 0,
+    )
     extensions.socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"],
         channel=_queue_channel(app),
+        **({"client_manager": manager} if manager is not None else {}),
         # None is engineio's same-origin check (scheme and Host of the request); an empty
         # list would switch the check off altogether. (types-Flask-SocketIO omits None.)
         cors_allowed_origins=None,  # type: ignore[arg-type]

@@ -8,6 +8,11 @@ if len(sys.argv) > 1 and sys.argv[1] == "serve":
 
     monkey.patch_all()
 
+    # Libraries its web process may never use load on first use (cold start).
+    from handbook.core.lazyimports import defer
+
+    defer()
+
 from flask.cli import FlaskGroup  # noqa: E402 - must follow the patching above
 
 from handbook import create_app  # noqa: E402

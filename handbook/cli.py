@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 import sqlalchemy as sa
@@ -15,9 +17,10 @@ from handbook.accounts.models import User
 from handbook.accounts.operations import create_user, set_password
 from handbook.accounts.passwords import password_problem
 from handbook.accounts.phone import normalize_phone
-from handbook.core import db, jobs, serving
+from handbook.core import db, jobevents, jobprocess, jobs, serving
 from handbook.core.extensions import socketio
 from handbook.documents.jobs import queue_after_commit
+from handbook.meetings.publishing import publish_due
 from handbook.orgs.member_import import import_members
 from handbook.orgs.models import Organization
 from handbook.voices.commands import voices
@@ -86,9 +89,12 @@ def import_members_cmd(org_id: int, csv_file: Path) -> None:
 def demo() -> None:
     db.upgrade(current_app.config["DATABASE_URL"])
     summary, documents = demo_data.load()
-    for document in documents:  # read by the server's job workers (inline under tests)
+    for document in documents:  # read by the server's job worker (inline under tests)
         queue_after_commit(document)
     db.session.commit()
+    # Its meetings are published now, so their members are told now: not seconds after serve
+    # starts, when its job worker first looks and a member may already have a page open.
+    publish_due.call_local()
     click.echo(summary)
 
 
@@ -103,31 +109,62 @@ def serve(host: str | None, port: int | None) -> None:
     db.upgrade(app.config["DATABASE_URL"])
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]
-    consumer = None
-    if app.config["SERVER_JOB_WORKERS"] > 0:
-        # The embedded mode: the job workers live in this process, as greenlets.
-        consumer = jobs.start_consumer(
-            app, workers=app.config["SERVER_JOB_WORKERS"], worker_type="greenlet"
-        )
+    worker = _job_worker(app) if app.config["SERVER_JOB_WORKERS"] > 0 else None
     click.echo(f"Sổ tay Đảng viên điện tử đang chạy tại http://{host}:{port}/", err=True)
     sys.stdout.flush()
+    # SIGTERM (a service manager, `kill`) ends serve as Ctrl-C does: through ``finally``.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         # gevent's server as Flask-SocketIO builds it, with our handler: slow, idle and too
         # many connections from one address are let go (handbook/core/serving.py).
         handler = serving.handler_class(serving.Limits.from_config(app.config))
         socketio.run(app, host=host, port=port, log_output=True, handler_class=handler)
     finally:
-        if consumer is not None:
-            consumer.stop(graceful=False)
+        if worker is not None:
+            worker.stop()
+
+
+def _job_worker(app: Flask) -> jobprocess.Worker:
+    """The embedded mode's job worker: a child process below serve's priority, started once
+    serve runs (core/jobprocess.py); its events come back over a socket pair, or Redis."""
+    manager = socketio.server.manager  # type: ignore[attr-defined]
+    pass_fds: tuple[int, ...] = ()
+    env: dict[str, str] = {}
+    if isinstance(manager, jobevents.Receiver):
+        manager.listen()
+        pass_fds = (manager.theirs.fileno(),)
+        env[jobevents.FD_ENV] = str(manager.theirs.fileno())
+    worker = jobprocess.Worker(
+        app.config["SERVER_JOB_WORKERS"],
+        nice=app.config["SERVER_JOB_NICE"],
+        pass_fds=pass_fds,
+        env=env,
+    )
+    worker.start()
+    return worker
+
+
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 @click.command("worker", help="Run background job workers (scale-out, with REDIS_URL).")
 @click.option("--workers", type=int, default=2, show_default=True)
-def worker(workers: int) -> None:
+@click.option(
+    "--parent",
+    type=int,
+    default=None,
+    hidden=True,
+    help="serve's pid: the embedded mode's worker, which ends when serve ends.",
+)
+def worker(workers: int, parent: int | None) -> None:
+    if parent is not None:
+        jobprocess.follow_parent(parent)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     logging.getLogger("handbook").setLevel(logging.INFO)
-    logging.getLogger("huey").setLevel(logging.INFO)
+    # serve's own worker logs what serve logged when its jobs ran inside it, not each task.
+    logging.getLogger("huey").setLevel(logging.WARNING if parent else logging.INFO)
     db.upgrade(app.config["DATABASE_URL"])
-    consumer = jobs.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer = jobs.create_consumer(workers=workers, worker_type="thread")
     jobs.recover(app)
     consumer.run()

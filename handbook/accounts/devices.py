@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
-from ua_parser import parse
 
 from handbook.accounts.models import Device, User
 from handbook.core import db
@@ -61,6 +60,9 @@ def _hash(secret: str) -> str:
 
 def readable_name(user_agent: str) -> str:
     """ "Chrome Mobile trên Samsung SM-A105F", "Safari trên iPhone", "Cốc Cốc trên Windows"."""
+    # Imported here: ua-parser and its rules load at the first sign-in, not at start (cold start).
+    from ua_parser import parse
+
     parsed = parse(user_agent[:512]) if user_agent else None
     if parsed is None:
         return "Thiết bị không rõ"

@@ -30,8 +30,6 @@ from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from handbook.voices.settings import engine_settings
 from tts.atomic import AtomicWriter
 from tts.cache import ChunkCache
-from tts.engines import choose_engine, fallback_for
-from tts.pipeline import synthesize_document
 from tts.result import EarlyAudio, PipelineError
 
 logger = logging.getLogger(__name__)
@@ -96,6 +94,10 @@ def _run(track_id: int) -> ClaimedJob:
 
 @job()
 def synthesize_audio(track_id: int) -> None:
+    # Imported here: the voices and the MP3 encoder load in the job worker only (cold start).
+    from tts.engines import choose_engine, fallback_for
+    from tts.pipeline import synthesize_document
+
     run = _run(track_id)
     track = run.start()
     if track is None:

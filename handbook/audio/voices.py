@@ -17,7 +17,6 @@ from handbook.documents.routes import document_page
 from handbook.orgs.models import Organization
 from handbook.voices.routes import voices_page
 from handbook.voices.settings import voice_dir
-from tts.engines import voice_label
 from tts.voice_files import active_voice
 
 
@@ -40,6 +39,9 @@ def _natural_voice(document: Document) -> dict[str, object]:
 @voices_page.connect
 def _usage(_sender: object) -> dict[str, object]:
     """Each branch's finished recordings by the voice that read them."""
+    # Imported here: the engines (and gTTS's client) load in the job worker, not at start.
+    from tts.engines import voice_label
+
     rows = db.session.execute(  # the tree's order: a committee, then its branches
         sa.select(Organization.name, AudioTrack.engine, AudioTrack.voice, sa.func.count())
         .join(Document, AudioTrack.document_id == Document.id)

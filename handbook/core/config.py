@@ -103,8 +103,11 @@ class Config:
     REMINDER_BEFORE_H = float(os.environ.get("REMINDER_BEFORE_H", "24"))
     #: Run jobs inline instead of queueing them (tests).
     JOBS_IMMEDIATE = False
-    #: Job workers inside ``serve`` (the embedded mode); 0 when separate workers run.
+    #: Job workers of the embedded mode, in a child process that ``serve`` starts, stops and
+    #: restarts (core/jobprocess.py); 0 when separate ``worker`` processes run.
     SERVER_JOB_WORKERS = int(os.environ.get("SERVER_JOB_WORKERS", "2"))
+    #: How much lower that child's CPU priority is than ``serve``'s (``nice``; 0 to 19).
+    SERVER_JOB_NICE = int(os.environ.get("SERVER_JOB_NICE", "19"))
 
     # --- Web Push (handbook/notifications/webpush.py) -----------------------------------------
     #: The VAPID key that signs every push, as PEM or base64url; ``None`` makes one in the

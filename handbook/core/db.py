@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import click
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.globals import app_ctx
 
@@ -116,6 +115,9 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def alembic_config(url: str) -> Any:
+    # Imported here: Alembic's machinery loads only when the schema may change (cold start).
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["database_url"] = url
@@ -123,12 +125,59 @@ def alembic_config(url: str) -> Any:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision``."""
+    """Bring the database at ``url`` up to ``revision``; nothing to load when it is there."""
+    if revision == "head" and at_head(url):
+        return
+    # Imported here: Alembic's machinery loads only when the schema may change (cold start).
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    # Imported here: Alembic's machinery loads only when the schema may change (cold start).
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
+
+
+#: ``revision = "0010"`` and ``down_revision = "0009"`` (or ``None``, or a tuple) in a migration.
+_REVISION = re.compile(r"^revision\b[^=\n]*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
+
+
+def script_heads() -> set[str]:
+    """The head revisions of ``migrations/versions``, read from the files' text: asking Alembic
+    imports it and every migration, most of a start's work when there is nothing to do. Empty
+    when a file does not state its revisions plainly (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return set()
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return revisions - parents
+
+
+def at_head(url: str) -> bool:
+    """Whether the database at ``url`` is already at every head revision (one small query)."""
+    heads = script_heads()
+    if not heads:
+        return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = set(
+                connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+            )
+    except sa.exc.DBAPIError:  # no such table (a new database), or unreachable: Alembic says
+        return False
+    finally:
+        engine.dispose()
+    return current == heads
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Background jobs on Huey: SQLite in the instance folder by default, Redis when scaled out.
 
 Jobs take ids, never ORM objects, and each run opens its own app context (and so its own
-database session). In the embedded mode the consumer runs inside the server process as
-greenlets (``start_consumer``); scaled out, ``python -m handbook worker`` runs it on Redis.
+database session). The consumer is ``python -m handbook worker``: in the embedded mode
+``serve`` starts it as its child, below its own priority, on the SQLite queue both processes
+open (``core.jobprocess``); scaled out, separate worker processes run it on Redis.
 Huey removes a task from the queue before running it, so a crash loses the running one:
 every job is idempotent, and ``recover`` re-queues half-done work when a consumer starts.
 
@@ -21,14 +22,16 @@ import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey
 from huey import crontab as make_crontab
 from huey.api import TaskWrapper
-from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+if TYPE_CHECKING:
+    from huey.consumer import Consumer
 
 logger = logging.getLogger(__name__)
 
@@ -191,18 +194,21 @@ def recover(app: Flask) -> None:
                 logger.exception("recovery step %s failed", fn.__name__)
 
 
-def start_consumer(app: Flask, *, workers: int, worker_type: str) -> Consumer:
-    """Start the consumer's workers and scheduler without taking over the process's signals."""
+def create_consumer(*, workers: int, worker_type: str, **options: Any) -> Consumer:
+    """Huey's consumer with this app's settings: periodic tasks on, and an idle worker that
+    asks the queue at least once a second."""
     # An idle consumer polls less and less often, by default up to every 10 s: a push or a
     # document's reading would then wait up to 10 s after a quiet spell. Once a second is
     # still nothing for the database (one indexed read per worker).
-    consumer = huey.create_consumer(
-        workers=workers,
-        worker_type=worker_type,
-        periodic=True,
-        check_worker_health=False,
-        max_delay=1.0,
+    return huey.create_consumer(
+        workers=workers, worker_type=worker_type, periodic=True, max_delay=1.0, **options
     )
+
+
+def start_consumer(app: Flask, *, workers: int, worker_type: str) -> Consumer:
+    """Start the consumer's workers and scheduler in this process, without taking over its
+    signals (tests that run the real queue)."""
+    consumer = create_consumer(workers=workers, worker_type=worker_type, check_worker_health=False)
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()
     for sig, handler in saved.items():

@@ -18,18 +18,16 @@ import ipaddress
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import pywebpush
-import requests
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
-from py_vapid import Vapid
 
 from handbook.core.instancefiles import read_or_create
 from handbook.notifications.messages import Message
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid
 
 #: Longest endpoint accepted (FCM's are about 200 characters, Apple's and Mozilla's longer).
 MAX_ENDPOINT = 1024
@@ -55,6 +53,9 @@ def _unb64url(text: str) -> bytes:
 
 def vapid() -> Vapid:
     """The key that signs every push: from the settings, else the instance folder's."""
+    # Imported here: py_vapid and cryptography load when a key is used, not at start (cold start).
+    from py_vapid import Vapid
+
     configured = current_app.config.get("VAPID_PRIVATE_KEY")
     if configured and "-----BEGIN" in configured:
         # An environment variable may carry the PEM's line breaks as "\n".
@@ -70,6 +71,9 @@ def _instance_key(path: Path) -> bytes:
 
 
 def _new_private_pem() -> bytes:
+    # Imported here: py_vapid and cryptography load when a key is used, not at start (cold start).
+    from py_vapid import Vapid
+
     fresh = Vapid()
     fresh.generate_keys()
     return bytes(fresh.private_pem())
@@ -77,6 +81,9 @@ def _new_private_pem() -> bytes:
 
 def public_key() -> str:
     """The ``applicationServerKey``: base64url of the uncompressed public point (65 bytes)."""
+    # Imported here: cryptography loads when a key is used, not at start (cold start).
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     point = vapid().public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
     return _b64url(point)
 
@@ -146,6 +153,9 @@ def _known_host(host: str, allowed: list[str]) -> bool:
 
 def check_keys(p256dh: str, auth: str) -> None:
     """The browser's keys must be a P-256 point and a 16-byte secret, or no push can be sealed."""
+    # Imported here: cryptography loads when a key is checked, not at start (cold start).
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     try:
         point, secret = _unb64url(p256dh), _unb64url(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
@@ -168,17 +178,26 @@ class Outcome(enum.Enum):
     FAILED = "failed"
 
 
-class _NoRedirects(requests.Session):
-    """A push service answers; it never sends us elsewhere (that would be a way around the
-    endpoint check)."""
+def _no_redirects_session() -> Any:
+    """A requests session that never follows a redirect: a push service answers; it never
+    sends us elsewhere (that would be a way around the endpoint check)."""
+    # Imported here: requests loads in the job worker only (cold start).
+    import requests
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        kwargs["allow_redirects"] = False
-        return super().request(method, url, *args, **kwargs)
+    class NoRedirects(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            kwargs["allow_redirects"] = False
+            return super().request(method, url, *args, **kwargs)
+
+    return NoRedirects()
 
 
 def send(endpoint: str, p256dh: str, auth: str, message: Message, key: Vapid) -> Outcome:
     """Encrypt the message for one subscription and post it to its push service."""
+    # Imported here: pywebpush (and aiohttp, which it loads) in the job worker only (cold start).
+    import pywebpush
+    import requests
+
     config = current_app.config
     try:
         check_endpoint(endpoint)
@@ -186,7 +205,7 @@ def send(endpoint: str, p256dh: str, auth: str, message: Message, key: Vapid) ->
         logger.warning("push endpoint no longer allowed: %s", urlsplit(endpoint).hostname)
         return Outcome.FAILED
     claims: dict[str, str | int] = {"sub": config["VAPID_SUBJECT"]}  # aud and exp: pywebpush
-    with _NoRedirects() as session:
+    with _no_redirects_session() as session:
         try:
             response = pywebpush.webpush(
                 {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from handbook.core.policy import Action, require
 from handbook.voices.policy import SERVER_VOICES
 from handbook.voices.settings import shelf
-from tts.engines import engine_order, voice_label
 
 bp = Blueprint("voices", __name__)
 
@@ -30,6 +29,9 @@ _STEP = {
 @login_required
 def index() -> str:
     require(current_user, Action.VOICES_MANAGE, SERVER_VOICES)
+    # Imported here: the engines (and gTTS's client) load in the job worker, not at start.
+    from tts.engines import engine_order, voice_label
+
     voices = shelf()
     active = voices.active()
     order = [_STEP[name] for name in engine_order(current_app.config["TTS_ENGINE_ORDER"])]

@@ -25,6 +25,7 @@ from handbook.documents.operations import Upload, add_document
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
+from tests.deployment.processes import job_worker, wait_ended
 from tests.live import ROOT, embedded_env, stop, wait_for
 
 TEXT = "\n\n".join(
@@ -88,8 +89,10 @@ def test_reading_aloud_resumes_after_a_server_kill(tmp_path: Path) -> None:
     try:
         # Killed once the beginning is playable: part of the document spoken, not all of it.
         wait_for(lambda: _track(db_path)[2] > 0, 120, "the first part of the audio", first)
+        worker = job_worker(first.pid)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
+        assert wait_ended(worker), "the job worker outlived its server"  # nothing more spoken
     finally:
         if first.poll() is None:
             first.kill()

@@ -1,5 +1,6 @@
-"""A server killed in the middle of reading a document: after restart the document is read,
-once, by the new process; nothing is lost, nothing doubled."""
+"""A server killed in the middle of reading a document: its job worker ends with it, and after
+restart the document is read, once, by the new server's worker; nothing is lost, nothing
+doubled."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from handbook.documents.operations import Upload, add_document
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
+from tests.deployment.processes import job_worker, wait_ended
 from tests.live import ROOT, embedded_env, stop, wait_for
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -94,13 +96,15 @@ def _kill_and_restart(env: dict[str, str], db_path: Path, log, tmp_path: Path) -
     )
     try:
         wait_for(lambda: _status(db_path)[0] == "processing", 60, "reading to start", first)
-        assert _status(db_path)[1].endswith(f":{first.pid}")
+        worker = job_worker(first.pid)
+        assert _status(db_path)[1].endswith(f":{worker}")  # read by serve's job worker
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
+        assert wait_ended(worker), "the job worker outlived its server"
     finally:
         if first.poll() is None:
             first.kill()
-    assert _status(db_path)[0] == "processing"  # the dead process's claim is left behind
+    assert _status(db_path)[0] == "processing"  # the dead worker's claim is left behind
 
     second = subprocess.Popen(
         [sys.executable, "-m", "handbook", "serve"],
@@ -110,12 +114,13 @@ def _kill_and_restart(env: dict[str, str], db_path: Path, log, tmp_path: Path) -
         stderr=subprocess.STDOUT,
     )
     try:
+        worker = job_worker(second.pid)
         wait_for(lambda: _status(db_path)[0] in ("ready", "failed"), 120, "the document", second)
     finally:
         stop(second)
     status, owner, page_count = _status(db_path)
     assert status == "ready", (tmp_path / "server.log").read_text(errors="replace")
-    assert owner.endswith(f":{second.pid}")
+    assert owner.endswith(f":{worker}")
     with sqlite3.connect(db_path) as conn:
         numbers = [n for (n,) in conn.execute("SELECT number FROM document_pages ORDER BY number")]
         text = " ".join(t for (t,) in conn.execute("SELECT folded FROM document_pages"))
