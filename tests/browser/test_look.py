@@ -137,6 +137,9 @@ def test_a_comment_on_a_paragraph_looks_right(browser: Any, live_server: str, sh
         page.get_by_role("button", name="Gửi góp ý").click()
         mine = page.locator(".comment.mine:not(.pending)", has_text="Đề nghị nêu rõ")
         expect(mine.get_by_role("button", name="Xóa")).to_be_visible()
+        # The buttons carry their icons, and "no comments yet" is gone.
+        expect(mine.locator(".comment-actions button svg.icon")).to_have_count(3)
+        expect(page.locator("#no-comments")).to_be_hidden()
         expect(paragraph.locator(".pc")).to_have_text(re.compile(r"\d+ góp ý"))
         edit = mine.get_by_role("button", name="Sửa").bounding_box()
         delete = mine.get_by_role("button", name="Xóa").bounding_box()

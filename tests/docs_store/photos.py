@@ -10,6 +10,7 @@ reader that ignores the tag sees the page on its side.
 from __future__ import annotations
 
 import io
+import random
 import textwrap
 import zipfile
 from pathlib import Path
@@ -67,9 +68,22 @@ def photograph(page: Any, *, degrees: float = 2.5, seed: int = 1) -> Any:
     light = light.point(lambda v: 255 - v * 60 // 255)
     photo = ImageChops.multiply(photo, light)
     photo = photo.filter(ImageFilter.GaussianBlur(1.1))
-    grain = Image.effect_noise(photo.size, 12 + seed % 5)  # grey noise around 128
-    photo = ImageChops.add(photo, grain, scale=1.0, offset=-128)
+    photo = ImageChops.add(photo, _grain(photo.size, 12 + seed % 5, seed), scale=1.0, offset=-128)
     return photo.convert("RGB")
+
+
+def _grain(size: tuple[int, int], sigma: int, seed: int) -> Any:
+    """Grey noise around 128 with about ``sigma`` of spread, the same for the same seed
+    (Pillow's ``effect_noise`` draws anew each run, and OCR of a grainy photo can then read
+    one diacritic differently from one run to the next)."""
+    from PIL import Image, ImageChops
+
+    rng = random.Random(seed)  # noqa: S311 - test images, not secrets
+    count = size[0] * size[1]
+    first = Image.frombytes("L", size, rng.randbytes(count))
+    second = Image.frombytes("L", size, rng.randbytes(count))
+    mean = ImageChops.add(first, second, scale=2.0)  # triangular around 128, spread ≈ 52
+    return mean.point(lambda v: max(0, min(255, 128 + (v - 128) * sigma // 52)))
 
 
 def save_photo(photo: Any, path: Path, *, orientation: int = 1, fmt: str | None = None) -> Path:

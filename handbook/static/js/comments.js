@@ -17,7 +17,7 @@
   var editMinutes = parseInt(root.getAttribute("data-edit-minutes"), 10) || 15;
   var lastId = parseInt(root.getAttribute("data-last-id"), 10) || 0;
   var syncedAt = root.getAttribute("data-now");
-  var list = document.getElementById("comment-list");
+  var list = document.getElementById("comment-list"), icons = document.getElementById("comment-icons");
   var form = document.getElementById("composer");
   var waiting = [];  // others' new comments, shown when the reader taps the banner
   var OUTBOX = "handbook.outbox." + me;
@@ -123,30 +123,34 @@
   function actions(c) {
     var box = document.createElement("div");
     box.className = "comment-actions";
-    function button(label, handler) {
-      var b = document.createElement("button");
-      b.type = "button"; b.className = "secondary small"; b.textContent = label;
+    function button(label, handler, icon) {
+      var b = document.createElement("button"), drawn = icons && icons.content.querySelector(".i-" + icon);
+      b.type = "button"; b.className = "secondary small";
+      if (drawn) b.appendChild(drawn.cloneNode(true));  // the page's own icons (#comment-icons)
+      b.appendChild(document.createTextNode(label));
       b.addEventListener("click", handler);
       box.appendChild(b);
     }
-    if (!c.parent && form && !c.hidden) button("Trả lời", function () { target({parent: c.id, label: "Trả lời " + c.author.name, paragraph: c.paragraph}); });
+    if (!c.parent && form && !c.hidden) button("Trả lời", function () { target({parent: c.id, label: "Trả lời " + c.author.name, paragraph: c.paragraph}); }, "comment");
     var fresh = Date.now() - new Date(c.created_at).getTime() < editMinutes * 60000;
     if (c.author.id === me && fresh && !c.hidden) {
       button("Sửa", function () {
         var text = window.prompt("Sửa góp ý:", c.body || "");
         if (text !== null) change("edit", {comment: c.id, body: text});
-      });
-      button("Xóa", function () { if (window.confirm("Xóa góp ý này?")) change("delete", {comment: c.id}); });
+      }, "edit");
+      button("Xóa", function () { if (window.confirm("Xóa góp ý này?")) change("delete", {comment: c.id}); }, "x");
     }
     if (moderator && !c.hidden) {
       button("Ẩn", function () {
         var reason = window.prompt("Lý do ẩn góp ý:", "");
         if (reason !== null) change("hide", {comment: c.id, reason: reason});
-      });
+      }, "ban");
     }
     return box;
   }
-  function place(li, c) {
+  function place(li, c) {  // a comment stored or waiting to go: "no comments yet" no longer
+    var none = document.getElementById("no-comments");
+    if (none) none.hidden = true;
     if (!c.parent) { list.appendChild(li); return; }
     var parent = document.getElementById("c-" + c.parent);
     if (!parent) { list.appendChild(li); return; }
@@ -171,8 +175,6 @@
       if (redraw || existing.classList.contains("pending") || c.version > version) existing.parentNode.replaceChild(li, existing);
     } else {
       place(li, c);
-      var none = document.getElementById("no-comments");
-      if (none) none.hidden = true;
     }
     clampAll(li);
     lastId = Math.max(lastId, c.id);
