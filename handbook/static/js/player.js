@@ -333,7 +333,8 @@
   var keepButton = $("player-keep");
   var AUDIO_CACHE = "handbook-audio";
   function offerToKeep(info) {
-    if (!keepButton || !window.caches || !navigator.serviceWorker) return;
+    if (!keepButton) return;
+    if (!window.caches || !navigator.serviceWorker) { keepButton.hidden = true; return; }
     keepButton.hidden = !info.complete;
     keepButton.setAttribute("data-url", info.url);
     caches.open(AUDIO_CACHE).then(function (cache) { return cache.match(info.url); }).then(function (found) {
@@ -370,7 +371,7 @@
     note.textContent = describeTrack(info);
     showRemake(info);
     var working = info.status === "queued" || info.status === "processing";
-    if (!info.playable) { startButton.hidden = true; return working; }
+    if (!info.playable) { startButton.hidden = true; if (download) download.hidden = true; if (keepButton) keepButton.hidden = true; return working; }
     startButton.hidden = false;
     if (info.version === version) return working;
     whenOffline(info);
