@@ -25,6 +25,7 @@ a pause during fan-out would show in the log.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import time
@@ -140,9 +141,12 @@ def _timed(phase: str, info: dict[str, int]) -> None:
         return
     took = (time.perf_counter() - _state["collecting"]) * 1000
     if info["generation"] == 2 or took > SLOW_MS:
-        logger.info(
-            "gc: generation %d collection, %.1f ms, %d collected",
-            info["generation"],
-            took,
-            info["collected"],
-        )
+        # A collection can run while a greenlet is being torn down (at shutdown), where
+        # logging's call to threading.current_thread() raises in gevent: that line is lost.
+        with contextlib.suppress(RuntimeError):
+            logger.info(
+                "gc: generation %d collection, %.1f ms, %d collected",
+                info["generation"],
+                took,
+                info["collected"],
+            )
