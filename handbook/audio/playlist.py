@@ -54,8 +54,10 @@ def playlist(user: User, meeting: Meeting) -> dict[str, Any]:
         if agenda:
             many = shares[document.agenda_item_id] > 1
             chapter = f"{agenda}: {document.title}" if many else agenda
-        chapters.append({"title": chapter, "start": round(start, 3)})
-        start += track.duration
+        chapters.append({"title": chapter, "start": start})
+        # The timeline adds up the durations as listed (to the millisecond), so each mark
+        # falls exactly where the player, adding the same figures, starts that document.
+        start = round(start + round(track.duration, 3), 3)
         entries.append(
             {
                 "document": document.id,
