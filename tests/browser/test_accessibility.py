@@ -38,7 +38,11 @@ def _violations(page: Any, base: str, artifacts_dir: Path, who: str, paths: dict
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(
     ("who", "login", "pages"),
-    [("member", "0912000003", member_pages), ("secretary", "0912000001", secretary_pages)],
+    [
+        ("member", "0912000003", member_pages),
+        ("secretary", "0912000001", secretary_pages),
+        ("admin", "admin", lambda _page, _base: {"tree": "/admin/tree", "voices": "/admin/voices"}),
+    ],
 )
 def test_no_page_they_reach_has_a_serious_violation(
     browser: Any,

@@ -56,7 +56,11 @@ def test_every_page_fits_with_big_controls_and_text(
         ("anonymous", None, lambda page: {"login": "/login"}),
         ("member", "0912000003", lambda page: member_pages(page, live_server)),
         ("secretary", "0912000001", lambda page: secretary_pages(page, live_server)),
-        ("admin", "admin", lambda page: {"tree": "/admin/tree", "home": "/"}),
+        (
+            "admin",
+            "admin",
+            lambda page: {"tree": "/admin/tree", "voices": "/admin/voices", "home": "/"},
+        ),
     ):
         context = browser.new_context(viewport=SIZES[size], locale="vi-VN", color_scheme=scheme)
         page = context.new_page()

@@ -24,8 +24,8 @@ from tests.browser.helpers import poll, sign_in
 from tests.live import run_live_server
 
 MAI, HOA, THANG = "0912000002", "0912000004", "0912000001"
-#: Four comments in 20 seconds per member: the fifth waits (the test's own server).
-RATE = "4 per 20 second"
+#: Four comments in 8 seconds per member: the fifth waits (the test's own server).
+RATE = "4 per 8 second"
 LONG = "\n".join(f"Dòng thứ {i} của một góp ý dài về dự thảo nghị quyết." for i in range(1, 11))
 
 
