@@ -114,9 +114,7 @@ def _sheet(sheet: AttendanceSheet) -> Response:
         open=sheet.is_open,
         self_check_in=sheet.self_check_in,
         entries=[operations.serialize(row, closed=closed) for row in rows],
-        counts=operations.serialize_summary(
-            operations.summary(sheet, rows if operations.started(sheet) else None)
-        ),
+        counts=operations.serialize_summary(operations.summary(sheet, rows)),
     )
 
 

@@ -107,8 +107,10 @@ class Summary:
 def summary(sheet: AttendanceSheet, rows: list[Attendance] | None = None) -> Summary:
     """The counts by the Party's rules (``rules``), and the branch's own quorum if it set one;
     before check-in is first opened, those of the branch's list as it stands."""
-    if rows is None:
-        rows = entries(sheet) if started(sheet) else roster(sheet.meeting)
+    if not started(sheet):  # no list kept yet: the branch's as it stands
+        rows = roster(sheet.meeting)
+    elif rows is None:
+        rows = entries(sheet)
     counts = rules.count(row.facts() for row in rows)
     percent = sheet.meeting.organization.quorum_percent
     return Summary(counts, percent, rules.quorum_met(counts.present, counts.convened, percent))

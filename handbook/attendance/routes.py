@@ -76,7 +76,7 @@ def _sheet_page(meeting: Meeting, sheet: AttendanceSheet, template: str) -> str:
         sheet=sheet,
         rows=rows,
         closed=closed,
-        found=operations.summary(sheet, rows if operations.started(sheet) else None),
+        found=operations.summary(sheet, rows),
         code=_code(meeting.id) if sheet.is_open else None,
         marks=list(Mark),
         live_updates=True,
