@@ -39,8 +39,18 @@ def _force_password_change() -> Response | None:
     if request.endpoint in _ALLOWED_BEFORE_CHANGE:
         return None
     if current_user.is_authenticated and current_user.must_change_password:
-        return redirect(url_for("accounts.password"))
+        # Where they were going comes back after the change (a check-in code's link, say).
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(_password_url(wanted))
     return None
+
+
+def _password_url(wanted: str | None) -> str:
+    """The password page, with ``next`` when there is somewhere on this site to return to."""
+    target = _safe_next(wanted)
+    if target == url_for("pages.home"):
+        return url_for("accounts.password")
+    return url_for("accounts.password", next=target)
 
 
 def _login_limit() -> str:
@@ -67,7 +77,7 @@ def login() -> Response | str | tuple[str, int]:
     sessions.sign_in(result.user, remember=bool(form.remember.data))
     if result.user.must_change_password:
         flash("Đây là lần đăng nhập đầu tiên: vui lòng đặt mật khẩu mới của riêng bạn.", "info")
-        return redirect(url_for("accounts.password"))
+        return redirect(_password_url(request.args.get("next")))
     return redirect(_safe_next(request.args.get("next")))
 
 
@@ -179,7 +189,7 @@ def password() -> Response | str | tuple[str, int]:
     # The session version moved on: sign this browser in again under the new one, same device.
     login_user(current_user._get_current_object())
     flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất.", "success")
-    return redirect(url_for("pages.home"))
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/account/text-size")

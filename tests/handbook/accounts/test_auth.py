@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -266,8 +267,9 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, auth, 
     user = make_user(tree.b1, phone="0912555666", password="mot-lan-dung", must_change=True)
     response = auth.login("0912555666", "mot-lan-dung")
     assert response.headers["Location"] == "/account/password"
-    for path in ("/", "/account", f"/org/{tree.b1.id}"):
-        assert client.get(path).headers["Location"] == "/account/password"
+    assert client.get("/").headers["Location"] == "/account/password"
+    for path in ("/account", f"/org/{tree.b1.id}"):  # where they were going comes back after
+        assert client.get(path).headers["Location"] == f"/account/password?next={quote(path)}"
     client.post(
         "/account/password",
         data={"current": "mot-lan-dung", "new": "cua-rieng-toi", "confirm": "cua-rieng-toi"},
@@ -275,6 +277,24 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, auth, 
     assert client.get("/").status_code == 200
     db.session.expire_all()
     assert not db.session.get(User, user.id).must_change_password
+
+
+def test_after_the_forced_change_the_page_asked_for_comes_back(client, make_user, tree):
+    make_user(tree.b1, phone="0912555667", password="mot-lan-dung", must_change=True)
+    signed = client.post(
+        f"/login?next=/org/{tree.b1.id}", data={"login": "0912555667", "password": "mot-lan-dung"}
+    )
+    assert signed.headers["Location"] == f"/account/password?next=/org/{tree.b1.id}"
+    changed = client.post(
+        signed.headers["Location"],
+        data={"current": "mot-lan-dung", "new": "cua-rieng-toi", "confirm": "cua-rieng-toi"},
+    )
+    assert changed.headers["Location"] == f"/org/{tree.b1.id}"
+    off_site = client.post(
+        "/account/password?next=//evil.example/",
+        data={"current": "cua-rieng-toi", "new": "mat-khau-moi", "confirm": "mat-khau-moi"},
+    )
+    assert off_site.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize(

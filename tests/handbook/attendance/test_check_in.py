@@ -4,11 +4,13 @@ the issue names: each refused with a clear Vietnamese message, nothing lost or d
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from handbook.accounts.models import User
 from handbook.attendance import routes as attendance_routes
 from handbook.attendance import tokens
 from handbook.attendance.models import Attendance, Mark
@@ -223,6 +225,30 @@ def test_a_member_who_scans_before_signing_in_lands_checked_in(
     # Another phone that never scanned cannot use the expired link.
     late = day.other_client.get(signed.headers["Location"])
     assert late.status_code == 400 and "hết hạn" in response_text(late)
+
+
+def test_a_member_on_a_one_time_password_lands_checked_in_after_changing_it(
+    day: Day, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first sign-in of an imported member asks for a new password first: the code's link
+    must survive that detour too."""
+    newcomer = make_user(day.tree.b1, phone="0912555888", password="mot-lan-dung", must_change=True)
+    day.open()
+    scanned_at = time.time()
+    phone = day.app.test_client()
+    location = day.scan(phone, day.token(scanned_at)).headers["Location"]
+    monkeypatch.setattr(attendance_routes.time, "time", lambda: scanned_at + 120)
+    signed = phone.post(location, data={"login": "0912555888", "password": "mot-lan-dung"})
+    to_password = signed.headers["Location"]
+    assert to_password.startswith("/account/password?next=") and "check-in" in to_password
+    changed = phone.post(
+        to_password,
+        data={"current": "mot-lan-dung", "new": "cua-rieng-toi", "confirm": "cua-rieng-toi"},
+    )
+    assert changed.status_code == 302, response_text(changed)
+    landed = phone.get(changed.headers["Location"])
+    assert landed.status_code == 200 and "Đã điểm danh" in response_text(landed)
+    assert _marks(day)[newcomer.id] is Mark.PRESENT
 
 
 def test_the_secretary_screen_follows_check_ins_live(day: Day) -> None:
