@@ -18,7 +18,7 @@ from handbook.api.contract import body, operation, optional_body
 from handbook.api.inputs import Body
 from handbook.api.schemas import Answer
 from handbook.attendance import operations, tokens
-from handbook.attendance.models import AttendanceSheet, CheckInWay, Mark
+from handbook.attendance.models import AttendanceSheet, Mark
 from handbook.attendance.operations import AttendanceError
 from handbook.core import db
 from handbook.core.policy import Action, load, require
@@ -175,12 +175,13 @@ def check_in(meeting_id: int) -> Response:
     """Check oneself in: with the code's token, or without one where self check-in is allowed.
     Checking in again answers the same entry with ``checked_in: false``."""
     meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
-    sheet = operations.sheet_to_check_in(current_user, meeting)
-    token = optional_body(CheckInRequest).token
-    if token is not None:
-        tokens.check(current_app.config["SECRET_KEY"], token, meeting_id, time.time())
-    way = CheckInWay.SELF if token is None else CheckInWay.QR
-    row, new = operations.check_in(sheet, current_user, way)
+    sheet, row, new = operations.check_in_member(
+        current_user,
+        meeting,
+        optional_body(CheckInRequest).token,
+        secret=current_app.config["SECRET_KEY"],
+        now=time.time(),
+    )
     db.session.commit()
     return jsonify(
         entry=operations.serialize(row, closed=sheet.closed_at is not None), checked_in=new

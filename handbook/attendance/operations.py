@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from handbook.accounts.models import User
-from handbook.attendance import rules
+from handbook.attendance import rules, tokens
 from handbook.attendance.models import Attendance, AttendanceSheet, CheckInWay, Mark
 from handbook.audit.operations import record
 from handbook.core import db
@@ -74,6 +74,20 @@ def sheet_to_check_in(user: User, meeting: Meeting) -> AttendanceSheet:
     raise AttendanceError(
         "Đồng chí không sinh hoạt ở chi bộ này nên không có tên trong danh sách triệu tập.", 403
     )
+
+
+def check_in_member(
+    user: User, meeting: Meeting, token: str | None, *, secret: str | bytes, now: float
+) -> tuple[AttendanceSheet, Attendance, bool]:
+    """A member checking themselves in, by the code's ``token`` or, without one, by "Tôi có
+    mặt": what the API and the socket both do (the caller loaded the meeting with
+    ``MEETING_VIEW``). Raises ``AttendanceError`` or ``tokens.TokenRefused``."""
+    found = sheet_to_check_in(user, meeting)
+    _refuse_unless_open(found)  # before the code: "not open" tells more than "code expired"
+    if token is not None:
+        tokens.check(secret, token, meeting.id, now)
+    row, new = check_in(found, user, CheckInWay.SELF if token is None else CheckInWay.QR)
+    return found, row, new
 
 
 def entries(sheet: AttendanceSheet) -> list[Attendance]:
@@ -196,16 +210,20 @@ def _update(row: Attendance, **values: Any) -> bool:
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
-def check_in(sheet: AttendanceSheet, user: User, way: CheckInWay) -> tuple[Attendance, bool]:
-    """Check the member in (by the code, or "Tôi có mặt" where allowed); returns the row and
-    whether this call checked them in (``False``: they already were). The caller asked the
-    policy (``CHECK_IN``) and, for a code, checked it."""
+def _refuse_unless_open(sheet: AttendanceSheet) -> None:
     if sheet.meeting.cancelled_at is not None:
         raise AttendanceError("Buổi sinh hoạt đã bị hủy: không điểm danh được.", 409)
     if sheet.closed_at is not None:
         raise AttendanceError(
             "Bí thư chưa mở điểm danh hoặc đã kết thúc điểm danh buổi sinh hoạt này.", 409
         )
+
+
+def check_in(sheet: AttendanceSheet, user: User, way: CheckInWay) -> tuple[Attendance, bool]:
+    """Check the member in (by the code, or "Tôi có mặt" where allowed); returns the row and
+    whether this call checked them in (``False``: they already were). The caller asked the
+    policy (``CHECK_IN``) and, for a code, checked it."""
+    _refuse_unless_open(sheet)
     if way is CheckInWay.SELF and not sheet.self_check_in:
         raise AttendanceError(
             "Buổi sinh hoạt này điểm danh bằng mã QR tại phòng họp; "

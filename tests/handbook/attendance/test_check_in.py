@@ -272,6 +272,57 @@ def test_the_secretary_screen_follows_check_ins_live(day: Day) -> None:
     assert member_socket.get_received() == []  # members are not told the others' status
 
 
+def test_checking_in_over_the_socket_follows_the_same_rules(
+    day: Day, make_user: Callable[..., User]
+) -> None:
+    """The phone's open connection checks in as the API does: the code, once, this meeting's,
+    this branch's members only; the secretary's screen hears of it."""
+    meeting = day.meeting.id
+    phone = socket_for(day.app, day.tree.member_b1)
+    closed = phone.emit("attendance.check_in", {"meeting": meeting, "token": "x"}, callback=True)
+    assert closed["ok"] is False and closed["status"] == 409  # not opened yet: code not looked at
+    day.open()
+    screen = socket_for(day.app, day.tree.secretary_b1)
+    assert screen.emit("attendance.join", {"meeting": meeting}, callback=True)["ok"]
+    screen.get_received()
+
+    now = time.time()
+    refusals = {
+        "forged": (day.token(now)[:-2] + "xx", "không hợp lệ"),
+        "expired": (day.token(now - 45), "hết hạn"),
+        "other meeting": (day.token(now, meeting + 1000), "buổi sinh hoạt khác"),
+    }
+    for token, words in refusals.values():
+        ack = phone.emit("attendance.check_in", {"meeting": meeting, "token": token}, callback=True)
+        assert ack["ok"] is False and ack["status"] == 400 and words in ack["error"], ack
+    for bad in (None, "x", {"meeting": "1"}, {"meeting": meeting, "token": 5}):
+        ack = phone.emit("attendance.check_in", bad, callback=True)
+        assert ack == {"ok": False, "status": 400, "error": "Yêu cầu không hợp lệ."}
+    self_ack = phone.emit("attendance.check_in", {"meeting": meeting}, callback=True)
+    assert self_ack["ok"] is False and self_ack["status"] == 403  # no "Tôi có mặt" here
+    assert _marks(day)[day.tree.member_b1.id] is None
+    assert screen.get_received() == []
+
+    good = {"meeting": meeting, "token": day.token(time.time())}
+    first = phone.emit("attendance.check_in", good, callback=True)
+    again = phone.emit("attendance.check_in", good, callback=True)  # a reconnect's resend
+    assert first["ok"] and first["checked_in"] is True and first["entry"]["label"] == "Có mặt"
+    assert again["ok"] and again["checked_in"] is False
+    assert _marks(day)[day.tree.member_b1.id] is Mark.PRESENT
+    changed = [e for e in screen.get_received() if e["name"] == "attendance.changed"]
+    assert [e["args"][0]["counts"]["present"] for e in changed] == [1]
+
+    stranger = socket_for(day.app, day.tree.member_b3)
+    ack = stranger.emit("attendance.check_in", good, callback=True)
+    assert ack["ok"] is False and ack["status"] == 404
+    assert meeting not in {
+        row.meeting_id
+        for row in db.session.scalars(
+            sa.select(Attendance).where(Attendance.user_id == day.tree.member_b3.id)
+        )
+    }
+
+
 def _standing(day: Day, user_id: int, **fields: str) -> Any:
     data = {f"m{user_id}-{key}": value for key, value in fields.items()}
     return day.secretary.post(f"/org/{day.tree.b1.id}/members/{user_id}/standing", data=data)
