@@ -92,9 +92,9 @@ def offline() -> str:
 @bp.get("/meetings/<int:meeting_id>/pack")
 @login_required
 def meeting_pack(meeting_id: int) -> Response:
-    """What the worker keeps for a meeting: its page, and for each document this member may
-    read its reading page, its timing map and, when the whole recording is made, the
-    recording's URL (at its version, as the player asks for it) and size in bytes."""
+    """What the worker keeps for a meeting: its page and its playlist, and for each document
+    this member may read its reading page, its timing map and, when the whole recording is
+    made, the recording's URL (at its version, as the player asks for it) and size in bytes."""
     meeting = load(Meeting, meeting_id, Action.MEETING_VIEW)
     documents = visible_documents(current_user, meeting)
     tracks = {
@@ -125,5 +125,6 @@ def meeting_pack(meeting_id: int) -> Response:
     return jsonify(
         meeting=meeting.id,
         page=url_for("meetings.show", meeting_id=meeting.id),
+        playlist=url_for("audio.playlist", meeting_id=meeting.id),
         documents=items,
     )

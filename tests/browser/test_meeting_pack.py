@@ -161,6 +161,9 @@ def test_a_meeting_opened_once_reads_and_plays_offline(
             expect(page.locator("#listen-note")).to_have_text(NOT_KEPT)
             expect(page.get_by_role("button", name="Nghe tài liệu")).to_be_disabled()
             page.screenshot(path=artifacts_dir / "pack-offline-not-kept-360.png")
+    # "Nghe cả buổi họp" knows the meeting's recordings offline too (its playlist was kept).
+    page.goto(f"{base}/meetings/{meeting}")
+    expect(page.locator("#playlist-note")).to_contain_text("2 tài liệu, dài")
     page.context.close()
 
 

@@ -8,12 +8,13 @@
      from that fresh copy, with no network wait). A page never kept waits up to GIVE_UP_MS,
      then shows /offline, which is replaced the same way if the page still arrives. Good pages
      are kept (the latest MAX_PAGES);
-   - /documents/<id>/audio.json: the same deadline, then the kept copy (the player needs it);
+   - /documents/<id>/audio.json and /meetings/<id>/playlist.json: the same deadline, then the
+     kept copy (the player needs them);
    - /documents/<id>/audio.mp3: from the copy kept on the phone (the player's "Lưu để nghe khi
      mất mạng", or a meeting pack), with HTTP Range answered here, else the network;
    - /static/: kept at install, from the cache first (content-hashed names never change);
-   - a meeting pack (/meetings/<id>/pack): its page, each document's page and timing map, and
-     the recordings on Wi-Fi or when this phone was told "Luôn tải bản đọc", within a budget;
+   - a meeting pack (/meetings/<id>/pack): its page and playlist, each document's page and
+     timing map, and the recordings on Wi-Fi or when this phone was told "Luôn tải bản đọc", within a budget;
      asked for by the meeting page, by its button, and by a push that names a pack;
    - push: the notification, and its pack; a tap opens its page (same origin only);
    - sign-in page reached (signed out, or the session ended): every kept page and recording of
@@ -66,7 +67,7 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(staticFile(request));
   } else if (/^\/documents\/\d+\/audio\.mp3$/.test(url.pathname)) {
     event.respondWith(recording(request, url));
-  } else if (/^\/documents\/\d+\/audio\.json$/.test(url.pathname)) {
+  } else if (/^\/documents\/\d+\/audio\.json$|^\/meetings\/\d+\/playlist\.json$/.test(url.pathname)) {
     event.respondWith(timingMap(event));
   } else if (request.mode === "navigate") {
     event.respondWith(page(event));
@@ -419,7 +420,7 @@ function packOnce(packPath, options) {
     })
     .then(function (pack) {
       var docs = pack.documents || [];
-      var total = 1 + docs.length * 2 + docs.filter(function (d) { return d.audio; }).length;
+      var total = 2 + docs.length * 2 + docs.filter(function (d) { return d.audio; }).length;
       var done = 0;
       function progress() {
         done += 1;
@@ -448,7 +449,10 @@ function packOnce(packPath, options) {
           }).then(function (stale) { return stale ? fetchPage(doc.audio_json, false) : null; }).then(progress);
         }
         var meetingPage = options.page ? Promise.resolve().then(progress) : fetchPage(pack.page, true).then(progress);
+        // The meeting's playlist changes as recordings are made: asked for each time.
+        var playlist = function () { return (pack.playlist ? fetchPage(pack.playlist, false) : Promise.resolve()).then(progress); };
         return meetingPage
+          .then(playlist)
           .then(function () { return sequence(docs, function (d) { return pageStep(d.page); }); })
           .then(function () { return sequence(docs, mapStep); })
           .then(function () {
