@@ -3,13 +3,15 @@
 Text PDFs: a 100-page Vietnamese PDF printed by Debian's headless Chromium (and the same
 pages made by reportlab), read by ``extract`` in process and by ``extract_sandboxed`` (child
 process with limits), beside poppler's ``pdftotext`` on the same file. Scans: OCR seconds per
-page of the repo's real scan (``handbook/demo``) and of generated A4 scans, beside bare
-``tesseract -l vie`` on the embedded image at its own resolution (as installed: OpenMP
-threads on every core; and with one thread, as the product runs it). Min and median of
-``--repeat`` rounds. Ratios are product / reference, of pages/s for text (higher is better)
-and of seconds per page for OCR (lower is better).
+page of the repo's real scan (``handbook/demo``) and of generated A4 scans, read one page at
+a time (``MAX_WORKERS`` 1) and several at once (one per core, as the product runs), beside
+bare ``tesseract -l vie`` on the embedded images at their own resolution: as installed
+(OpenMP threads on every core), with one thread one image at a time (the reference for the
+serial read), and one single-threaded process per core at once (for the parallel read). Min
+and median of ``--repeat`` rounds. Ratios are product / reference, of pages/s for text
+(higher is better) and of seconds per page for OCR (lower is better).
 
-Run: .venv/bin/python bench/extraction.py [--pages 100] [--scans 3] [--repeat 3]
+Run: .venv/bin/python bench/extraction.py [--pages 100] [--scans 4] [--repeat 3] [--ocr-only]
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from docs_store.extract import extract, extract_sandboxed  # noqa: E402
+from docs_store.extract import extract, extract_sandboxed, ocr  # noqa: E402
 from tests.docs_store import makers  # noqa: E402  (the test suite's sample documents)
 
 DEMO_SCAN = ROOT / "handbook" / "demo" / "documents" / "thong-bao-hoc-tap-nghi-quyet.pdf"
@@ -77,20 +80,50 @@ def _ocr_case(label: str, pdf: Path, pages: int, repeat: int, tmp: Path) -> None
         for image in embedded:
             _tool(["tesseract", str(image), "stdout", "-l", "vie", "--dpi", dpi], env)
 
+    def bare_per_core() -> None:
+        """One single-threaded tesseract per core at once, each taking the next image."""
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+        def one(image: Path) -> bytes:
+            return _tool(["tesseract", str(image), "stdout", "-l", "vie", "--dpi", dpi], env)
+
+        with ThreadPoolExecutor(ocr.workers()) as pool:
+            list(pool.map(one, embedded))
+
+    def serial() -> None:
+        parallel, ocr.MAX_WORKERS = ocr.MAX_WORKERS, 1
+        try:
+            extract(pdf, "pdf")
+        finally:
+            ocr.MAX_WORKERS = parallel
+
+    cores = ocr.workers()
     rows = [
-        ("extract (in process)", lambda: extract(pdf, "pdf")),
+        ("extract, one page at a time", serial),
+        (f"extract, {cores} pages at once (in process)", lambda: extract(pdf, "pdf")),
         ("extract_sandboxed (child process)", lambda: extract_sandboxed(pdf, "pdf", **SANDBOX)),
         ("tesseract -l vie on the image (reference)", bare),
-        ("  the same, one OpenMP thread", lambda: bare("1")),
+        ("  one OpenMP thread, one image at a time", lambda: bare("1")),
+        (f"  one thread, {cores} images at once", bare_per_core),
     ]
+    # Round by round, every row once: on a shared machine the load drifts, and serial and
+    # parallel must meet the same one.
+    walls: dict[str, list[float]] = {name: [] for name, _ in rows}
+    for _ in range(repeat):
+        for name, fn in rows:
+            start = time.perf_counter()
+            fn()
+            walls[name].append(time.perf_counter() - start)
     per_page = {}
-    for name, fn in rows:
-        best, median = _rounds(fn, repeat)
+    for name, times in walls.items():
+        median, best = statistics.median(times), min(times)
         per_page[name] = median / pages
         print(f"  {name:42s} {median / pages:6.2f} s/page median, {best / pages:6.2f} best")
-    reference = per_page["tesseract -l vie on the image (reference)"]
-    for name in list(per_page)[:2]:
-        print(f"  ratio {name.split()[0]} / tesseract (median): {per_page[name] / reference:.2f}")
+    names = list(per_page)
+    print(f"  parallel / serial (median): {per_page[names[1]] / per_page[names[0]]:.2f}")
+    for name, reference in ((names[0], names[4]), (names[1], names[5]), (names[2], names[5])):
+        ratio = per_page[name] / per_page[reference]
+        print(f"  ratio {name.strip()} / {reference.strip()}: {ratio:.2f}")
 
 
 def _tool(argv: list[str], env: dict[str, str] | None = None) -> bytes:
@@ -100,17 +133,19 @@ def _tool(argv: list[str], env: dict[str, str] | None = None) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=100)
-    parser.add_argument("--scans", type=int, default=3)
+    parser.add_argument("--scans", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ocr-only", action="store_true", help="the scans only")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print(f"min/median of {args.repeat} rounds")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        chromium = makers.chromium_pdf(tmp / "chromium.pdf", pages=args.pages, fill=2)
-        _text_case("Chromium PDF (Skia)", chromium, args.repeat)
-        reportlab = makers.text_pdf(tmp / "reportlab.pdf", pages=args.pages, fill=2)
-        _text_case("reportlab PDF", reportlab, args.repeat)
+        if not args.ocr_only:
+            chromium = makers.chromium_pdf(tmp / "chromium.pdf", pages=args.pages, fill=2)
+            _text_case("Chromium PDF (Skia)", chromium, args.repeat)
+            reportlab = makers.text_pdf(tmp / "reportlab.pdf", pages=args.pages, fill=2)
+            _text_case("reportlab PDF", reportlab, args.repeat)
         _ocr_case("Real scan (handbook/demo, JPEG)", DEMO_SCAN, 1, args.repeat, tmp)
         a4 = makers.scanned_a4_pdf(tmp / "a4.pdf", pages=args.scans)
         _ocr_case("Generated A4 scans (12 pt text)", a4, args.scans, args.repeat, tmp)

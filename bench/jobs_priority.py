@@ -15,7 +15,13 @@ and median over --rounds, the ratio busy / idle of the p95s, and how far the job
 when the busy load ended (a round where they ran out early shows). ``--nice 19,0`` also runs
 the worker at the server's own niceness (still a batch task).
 
+``--scan-wait`` measures instead what issue #14 item 2 found: a 2-page scan uploaded while two
+long documents (--voice-pages) are voiced. Printed per round: seconds from the upload until
+its reading began and until it was read, and what the voices were doing then (before the two
+queues both workers were making a voice and the scan waited for one to end). No load, no wrk.
+
 Run: .venv/bin/python bench/jobs_priority.py [--rounds 3] [--seconds 10] [--nice 19]
+     .venv/bin/python bench/jobs_priority.py --scan-wait [--rounds 3] [--voice-pages 30]
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from bench.embedded import demo_server, signed_in  # noqa: E402
-from bench.publish_audio import FONT, Api, audio, make_pdf, settle, wait_for  # noqa: E402
+from bench.publish_audio import DONE, FONT, Api, audio, make_pdf, settle, wait_for  # noqa: E402
 
 SECRETARY, MEMBER = "0912000001", "0912000003"
 
@@ -147,6 +154,52 @@ def measure(nice: int, args: argparse.Namespace) -> dict[str, list[float]]:
     return figures
 
 
+def _voices(api: Api, documents: list[int]) -> list[str]:
+    return [str(audio(api, d).get("status")) for d in documents]
+
+
+def _status(api: Api, document: int) -> str:
+    return str(api.get(f"/api/v1/documents/{document}")["status"])
+
+
+def scan_wait(args: argparse.Namespace) -> None:
+    """A 2-page scan uploaded once two long documents are being voiced: how long it waited."""
+    waits, reads = [], []
+    with demo_server(TTS_ENGINE="espeak") as base:
+        secretary = Api(base, SECRETARY)
+        settle(secretary)
+        for n in range(args.rounds):
+            seed = 5000 + n
+            meeting = secretary.meeting(f"Bench quét khi đang đọc {seed}")
+            voiced = [
+                secretary.upload(meeting, f"bao-cao-{seed}-{k}.pdf", make_pdf(args.voice_pages, k))
+                for k in (seed * 10 + 1, seed * 10 + 2)
+            ]
+            # Both read and both voices asked for, one of them (or both) being made.
+            wait_for(lambda v=voiced: _voices(secretary, v).count("none") == 0)
+            wait_for(lambda v=voiced: "processing" in _voices(secretary, v))
+            before = _voices(secretary, voiced)
+            start = time.perf_counter()
+            scan = secretary.upload(meeting, f"ban-quet-{seed}.pdf", scanned_pdf(2, seed))
+            began = wait_for(lambda d=scan: _status(secretary, d) != "queued") - start
+            read = wait_for(lambda d=scan: _status(secretary, d) in DONE) - start
+            after, outcome = _voices(secretary, voiced), _status(secretary, scan)
+            waits.append(began)
+            reads.append(read)
+            print(
+                f"  round {n + 1}: voices {before} at the upload; reading began after "
+                f"{began:5.1f} s, {outcome} after {read:5.1f} s; voices then {after}",
+                flush=True,
+            )
+            if n + 1 < args.rounds:
+                settle(secretary)  # the next round starts idle
+    print(
+        f"2-page scan during two {args.voice_pages}-page voices, {args.rounds} rounds: reading "
+        f"began after {statistics.median(waits):.1f} s (max {max(waits):.1f}), read after "
+        f"{statistics.median(reads):.1f} s (max {max(reads):.1f}), medians"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
@@ -155,7 +208,12 @@ def main() -> None:
     parser.add_argument("--think", type=int, default=250, help="ms between a member's pages")
     parser.add_argument("--scan-pages", type=int, default=24)
     parser.add_argument("--nice", default="19", help="SERVER_JOB_NICE values, comma-separated")
+    parser.add_argument("--scan-wait", action="store_true", help="a scan during two voices")
+    parser.add_argument("--voice-pages", type=int, default=30)
     args = parser.parse_args()
+    if args.scan_wait:
+        scan_wait(args)
+        return
     if shutil.which("wrk") is None:
         sys.exit("bench/jobs_priority.py needs Debian's wrk: apt-get install wrk")
 

@@ -33,6 +33,10 @@ from handbook.documents import routes as documents_routes
 from handbook.meetings import policy as _meetings_policy  # noqa: F401 - its rules
 from handbook.meetings import publishing as _publishing  # noqa: F401
 from handbook.meetings import routes as meetings_routes
+from handbook.minutes import jobs as _minutes_jobs  # noqa: F401 - reading aloud, its sweep
+from handbook.minutes import policy as _minutes_policy  # noqa: F401 - its rule
+from handbook.minutes import reading as _minutes_reading  # noqa: F401 - exports, audio (on bp)
+from handbook.minutes import routes as minutes_routes
 from handbook.notifications import routes as notifications_routes
 from handbook.orgs import policy as _orgs_policy  # noqa: F401 - its rules
 from handbook.orgs import routes as orgs_routes
@@ -40,6 +44,10 @@ from handbook.participation import reminders as _reminders  # noqa: F401 - its s
 from handbook.participation import routes as participation_routes
 from handbook.voices import policy as _voices_policy  # noqa: F401 - its rule
 from handbook.voices import routes as voices_routes
+from handbook.voting import events as _voting_events  # noqa: F401 - its socket room
+from handbook.voting import models as _voting_models  # noqa: F401
+from handbook.voting import policy as _voting_policy  # noqa: F401 - its rule
+from handbook.voting import routes as voting_routes
 
 #: The domains' doors, in their order.
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -53,6 +61,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     comments_routes.bp,
     participation_routes.bp,
     attendance_routes.bp,
+    voting_routes.bp,
+    minutes_routes.bp,
 )
 
 

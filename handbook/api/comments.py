@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from handbook.api.blueprint import bp
-from handbook.api.contract import CONFLICT, TOO_FAST, body, operation, optional_body, query
+from handbook.api.contract import CONFLICT, TOO_FAST, body, operation, query
 from handbook.api.inputs import (
     CommentEdit,
     CommentsQuery,
@@ -23,6 +23,8 @@ from handbook.api.schemas import CommentChanged, CommentList, CommentStored
 from handbook.comments import service as comment_service
 
 _RESENT = ((200, "Đã lưu từ trước (cùng client_id): không tạo bản mới"),)
+#: Hiding a comment its author has deleted.
+GONE = {409: "Góp ý đã được tác giả xóa"}
 
 
 def _listed(target: dict[str, int]) -> Response:
@@ -114,10 +116,19 @@ def delete_comment(comment_id: int) -> Response:
 
 @bp.post("/comments/<int:comment_id>/hide")
 @login_required
-@operation(CommentChanged, json=Hiding)
+@operation(CommentChanged, json=Hiding, also=GONE)
 def hide_comment(comment_id: int) -> Response:
-    """Hide a comment (the secretary), with a reason only its author sees."""
-    return _changed("hide", comment_id, {"reason": optional_body(Hiding).reason})
+    """Hide a comment (the secretary), with a reason only its author sees; hiding one already
+    hidden changes nothing."""
+    return _changed("hide", comment_id, {"reason": body(Hiding).reason})
+
+
+@bp.post("/comments/<int:comment_id>/unhide")
+@login_required
+@operation(CommentChanged)
+def unhide_comment(comment_id: int) -> Response:
+    """Show a hidden comment again (the secretary); one not hidden is left as it is."""
+    return _changed("unhide", comment_id, {})
 
 
 @bp.post("/comments/<int:comment_id>/disposition")

@@ -193,14 +193,17 @@ def operation(
     form: type[BaseModel] | None = None,
     extra_ok: Iterable[tuple[int, str]] = (),
     public: bool = False,
+    shaped: Mapping[int, tuple[type[BaseModel], str]] | None = None,
 ) -> Callable[[F], F]:
     """Declare a view's contract: what it accepts, its success answer (``status``, and
     ``extra_ok`` statuses with the same shape), the errors every operation may give and
-    ``also`` (those only it gives). ``public``: no session needed, nothing to refuse."""
+    ``also`` (those only it gives), and ``shaped`` errors that answer more than ``Error``
+    (a 409 that gives the writer's text back). ``public``: no session needed."""
     codes: dict[str, Any] = {f"HTTP_{status}": (ok, description)}
     codes.update({f"HTTP_{code}": (ok, text) for code, text in extra_ok})
     for code, text in {**({} if public else ERRORS), **(also or {})}.items():
         codes[f"HTTP_{code}"] = (Error, text)
+    codes.update({f"HTTP_{code}": answer for code, answer in (shaped or {}).items()})
 
     def decorate(view: F) -> F:
         validated = spec.validate(

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import FileStorage
 
 from handbook.comments.models import Disposition
+from handbook.comments.moderation import HIDE_REASON_MAX
 from handbook.comments.operations import MAX_BODY
 from handbook.core.inputs import MAX_ID
 from handbook.meetings.models import MeetingKind
@@ -119,7 +120,14 @@ class CommentEdit(Body):
 
 
 class Hiding(Body):
-    reason: Annotated[str | None, Field(description="kept to 500 characters")] = None
+    reason: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=HIDE_REASON_MAX,
+            description="why, in a few words: the author is shown it; required",
+        ),
+    ]
 
 
 class DispositionChange(Body):

@@ -14,7 +14,9 @@ from handbook.api import (  # noqa: F401 - views join bp
     comments,
     documents,
     meetings,
+    minutes,
     push,
+    voting,
 )
 from handbook.api.blueprint import bp
 

@@ -13,10 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from docs_store.extract.model import BlockKind
+from handbook.attendance.rules import Rule
 from handbook.comments.models import Disposition
 from handbook.documents.models import DocumentStatus
 from handbook.meetings.models import MeetingKind
+from handbook.minutes.models import SectionKind, Signer
 from handbook.orgs.models import Reach, Role
+from handbook.voting.models import Choice, Method, VoteKind
 
 
 class Answer(BaseModel):
@@ -195,6 +198,181 @@ class CommentChanged(Answer):
     the same way as a new comment, so one client code path reads all of them."""
 
     comment: Comment
+
+
+# --- votes (handbook/api/voting.py): no tally before closing, no secret choice ever ---
+
+
+class VoteOptionAnswer(Answer):
+    id: int
+    label: str
+    choice: Choice
+
+
+class TallyAnswer(Answer):
+    label: str
+    choice: str
+    count: int
+    passed: bool
+
+
+class VoteResult(Answer):
+    verdict: Annotated[str, Field(description="Thông qua: 9/12 … trên một nửa.")]
+    passed: bool
+    rule: Rule
+    secret: bool
+    base: Annotated[int, Field(description="the rule's n, frozen at closing")]
+    eligible: int
+    cast: int
+    tallies: list[TallyAnswer]
+
+
+class MyBallot(Answer):
+    voted: bool
+    option: Annotated[
+        int | None, Field(description="an open ballot's choice; never a secret one's")
+    ]
+    may_vote: bool
+    reason: Annotated[str | None, Field(description="why not, in Vietnamese")]
+
+
+class HandCountAnswer(Answer):
+    option: int
+    count: int
+
+
+class VoteAnswer(Answer):
+    id: int
+    meeting_id: int
+    agenda_item_id: int | None
+    title: str
+    text: str
+    kind: VoteKind
+    kind_label: str
+    rule: Rule
+    rule_label: str
+    secret: bool
+    method: Method
+    method_label: str
+    status: Literal["draft", "open", "closed"]
+    status_label: str
+    version: int
+    options: list[VoteOptionAnswer]
+    cast: Annotated[int, Field(description="how many have voted (never what they chose)")]
+    eligible: Annotated[int, Field(description="who may vote now; frozen at closing")]
+    result: Annotated[VoteResult | None, Field(description="only once closed")]
+    document_id: Annotated[int | None, Field(description="an adopted resolution's document")]
+    mine: MyBallot
+    hand_counts: Annotated[
+        list[HandCountAnswer] | None, Field(description="a show of hands being entered (secretary)")
+    ]
+
+
+class VoteList(Answer):
+    meeting_id: int
+    votes: list[VoteAnswer]
+
+
+class BallotStored(Answer):
+    created: Annotated[bool, Field(description="false: recorded before with this client_id")]
+    vote: VoteAnswer
+
+
+class VoterEntry(Answer):
+    user_id: int
+    name: str
+    option: Annotated[int | None, Field(description="open ballots, once closed; never secret")]
+
+
+class VoterList(Answer):
+    vote_id: int
+    secret: bool
+    voters: list[VoterEntry]
+
+
+# --- minutes (handbook/api/minutes.py): the record read, the draft for its editors and signers ---
+
+
+class MinutesPart(Answer):
+    title: str
+    body: str
+
+
+class MinutesRecord(Answer):
+    number: int
+    header: list[str]
+    place_date: str
+    subtitle: str
+    meeting_title: str
+    parts: list[MinutesPart]
+    chair: str
+    taker: str
+
+
+class MinutesSectionAnswer(Answer):
+    id: int
+    kind: SectionKind
+    title: str
+    body: str
+    auto_body: Annotated[str, Field(description="the system's latest draft of this section")]
+    edited: bool
+    auto_newer: Annotated[bool, Field(description="the system's draft changed since the edit")]
+    version: int
+
+
+class MinutesApprovalAnswer(Answer):
+    signer: Signer
+    name: str
+    approved_at: AwareDatetime
+    sha256: str
+    stands: Annotated[bool, Field(description="of the text as it is now")]
+
+
+class MinutesDraft(Answer):
+    revision: int
+    chair_id: int | None
+    taker_id: int | None
+    started_at: AwareDatetime | None
+    ended_at: AwareDatetime | None
+    place: str
+    sections: list[MinutesSectionAnswer]
+    approvals: list[MinutesApprovalAnswer]
+
+
+class MinutesVersionRef(Answer):
+    number: int
+    locked_at: AwareDatetime
+    sha256: str
+
+
+class MinutesAnswer(Answer):
+    meeting_id: int
+    draft: Annotated[bool, Field(description="not yet approved by both signers")]
+    sha256: Annotated[str, Field(description="of the canonical text shown")]
+    record: MinutesRecord
+    drafting: Annotated[
+        MinutesDraft | None, Field(description="for the managers and the two signers")
+    ]
+    versions: list[MinutesVersionRef]
+
+
+class MinutesVersionAnswer(Answer):
+    number: int
+    locked_at: AwareDatetime
+    sha256: str
+    text: Annotated[str, Field(description="the canonical text the hash is of")]
+    record: MinutesRecord
+
+
+class MinutesSectionSaved(Answer):
+    section: MinutesSectionAnswer
+    revision: int
+
+
+class MinutesConflict(Answer):
+    error: ErrorDetail
+    section: Annotated[MinutesSectionAnswer | None, Field(description="as it is now")]
+    yours: Annotated[str | None, Field(description="the text sent, given back to merge")]
 
 
 class OpenAPIDocument(BaseModel):

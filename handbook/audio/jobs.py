@@ -92,7 +92,7 @@ def _run(track_id: int) -> ClaimedJob:
     )
 
 
-@job()
+@job(long_running=True)  # minutes: never ahead of reading a file, never on every worker
 def synthesize_audio(track_id: int) -> None:
     # Imported here: the voices and the MP3 encoder load in the job worker only (cold start).
     from tts.engines import choose_engine, fallback_for

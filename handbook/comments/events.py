@@ -1,4 +1,5 @@
-"""Socket.IO events for comments: join (with resync), post, edit, delete, hide, disposition.
+"""Socket.IO events for comments: join (with resync), post, edit, delete, hide, unhide,
+disposition.
 
 Every event answers through its ack: ``{"ok": true, ...}`` or ``{"ok": false, "status",
 "error"}`` with a Vietnamese message; nothing a client sends can raise past this module.
@@ -150,5 +151,5 @@ def _change(action: str) -> Callable[[Any], dict[str, Any]]:
     return handler
 
 
-for _action in ("edit", "delete", "hide", "disposition"):
+for _action in ("edit", "delete", "hide", "unhide", "disposition"):
     socketio.on_event(f"comment.{_action}", _change(_action))

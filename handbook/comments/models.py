@@ -64,6 +64,9 @@ class Comment(Base):
     hidden_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    #: When a hidden comment was last shown again ("Hiện lại"): a reader who was away asks
+    #: what changed since a time, and showing again clears ``hidden_at``.
+    unhidden_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     disposition: so.Mapped[Disposition] = so.mapped_column(
         enum_column(Disposition), default=Disposition.NONE
     )

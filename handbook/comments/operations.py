@@ -1,4 +1,5 @@
-"""Posting, editing, hiding comments: the one set of service functions behind sockets and HTTP.
+"""Posting and editing comments: the one set of service functions behind sockets and HTTP
+(hiding is ``moderation``).
 
 A comment is stored once per (author, client_id): a resend after a dropped connection, a reload
 or two tabs racing returns the stored comment instead of a second one.
@@ -24,7 +25,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from docs_store.errors import StorageError
 from handbook.accounts.models import User
-from handbook.audit.operations import record
 from handbook.comments import mentions, replies
 from handbook.comments.models import Comment, Disposition
 from handbook.comments.storage import voice_store
@@ -496,17 +496,6 @@ def _forget_recording(sha256: str) -> None:
         logger.warning("recording %s not deleted", sha256, exc_info=True)
 
 
-def hide(user: User, comment: Comment, reason: Any) -> Comment:
-    if not may_moderate(user, comment):
-        raise CommentError("Chỉ bí thư chi bộ mới ẩn được góp ý.", status=403)
-    reason = _CONTROL.sub("", reason) if isinstance(reason, str) else ""
-    comment.hidden_at, comment.hidden_by_id = utcnow(), user.id
-    comment.hidden_reason = " ".join(reason.split())[:500]
-    comment.version += 1
-    record("comment.hidden", actor_id=user.id, target=comment, reason=comment.hidden_reason)
-    return comment
-
-
 def set_disposition(user: User, comment: Comment, value: Any) -> Comment:
     if not may_moderate(user, comment):
         raise CommentError("Chỉ bí thư chi bộ mới đánh dấu được góp ý.", status=403)
@@ -573,7 +562,8 @@ def since(target: Target, after_id: Any = None, *, limit: int = 500) -> list[Com
 
 
 def changed_since(target: Target, moment: Any) -> list[Comment]:
-    """Comments edited, hidden or deleted after ``moment`` (ISO time the server last gave)."""
+    """Comments edited, hidden, shown again or deleted after ``moment`` (ISO time the server
+    last gave)."""
     if moment is None:
         return []
     try:
@@ -588,6 +578,11 @@ def changed_since(target: Target, moment: Any) -> list[Comment]:
         raise CommentError("Mốc thời gian không hợp lệ.") from exc
     query = sa.select(Comment).where(
         _on(target),
-        sa.or_(Comment.edited_at > stamp, Comment.hidden_at > stamp, Comment.deleted_at > stamp),
+        sa.or_(
+            Comment.edited_at > stamp,
+            Comment.hidden_at > stamp,
+            Comment.unhidden_at > stamp,
+            Comment.deleted_at > stamp,
+        ),
     )
     return list(db.session.scalars(query.order_by(Comment.id)))

@@ -14,12 +14,14 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from handbook.accounts.models import User
 from handbook.comments.models import Comment, Disposition
 from handbook.comments.serialize import voice_json
 from handbook.core import db
 from handbook.core.templating import vn_datetime
 from handbook.documents.models import Document, DocumentPage
 from handbook.meetings.models import AgendaItem, Meeting
+from handbook.orgs.models import Membership, Organization, Role
 
 #: The heading of documents that belong to the meeting but to no agenda item.
 GENERAL = "Tài liệu chung"
@@ -240,3 +242,19 @@ def _excerpt(text: str) -> str:
     if len(text) <= EXCERPT_CHARS:
         return text
     return text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def branch_secretary(org: Organization) -> str:
+    """The name the record prints under "BÍ THƯ": the organisation's secretary when it has
+    exactly one (with an active account); otherwise nothing, written by hand on paper."""
+    names = db.session.scalars(
+        sa.select(User.full_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organization_id == org.id,
+            Membership.role == Role.SECRETARY,
+            User.active.is_(True),
+        )
+        .limit(2)
+    ).all()
+    return names[0] if len(names) == 1 else ""

@@ -30,8 +30,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from docs_store.errors import StorageError
 from handbook.accounts.models import User
+from handbook.comments import moderation, report, service
 from handbook.comments import operations as ops
-from handbook.comments import report, service
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
 from handbook.comments.storage import voice_store
@@ -68,7 +68,7 @@ def _synced_at(comments: list[Comment]) -> str:
     stamps = [
         stamp
         for c in comments
-        for stamp in (c.edited_at, c.hidden_at, c.deleted_at)
+        for stamp in (c.edited_at, c.hidden_at, c.unhidden_at, c.deleted_at)
         if stamp is not None
     ]
     return max(stamps).isoformat() if stamps else _BEFORE_ANY_CHANGE
@@ -283,13 +283,61 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @login_required
 def overview(meeting_id: int) -> str:
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    return _overview(meeting)
+
+
+def _overview(meeting: Meeting, **moderating: Any) -> str:
+    """The secretary's view of the meeting's comments; ``moderating`` brings back a refused
+    hiding (``refused``: comment id → message, ``reason``: what was typed)."""
     groups = report.meeting_comments(meeting)
     return render_template(
         "comments/overview.html",
         meeting=meeting,
         groups=groups,
         summary=report.summarize(groups),
+        refused=moderating.get("refused", {}),
+        typed_reason=moderating.get("reason", ""),
+        reason_max=moderation.HIDE_REASON_MAX,
     )
+
+
+def _comment_of(meeting: Meeting, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.meeting_id != meeting.id:
+        abort(404)
+    return comment
+
+
+@bp.post("/meetings/<int:meeting_id>/comments/<int:comment_id>/hide")
+@login_required
+def hide(meeting_id: int, comment_id: int) -> BaseResponse | tuple[str, int]:
+    """The form without JavaScript (the record's page): hide with a reason, through the same
+    service as the socket and the API, so readers are told live."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    comment = _comment_of(meeting, comment_id)
+    reason = request.form.get("reason", "")
+    try:
+        service.change(current_user, "hide", {"comment": comment.id, "reason": reason})
+    except CommentError as exc:
+        db.session.rollback()
+        return _overview(meeting, refused={comment.id: exc.message}, reason=reason), exc.status
+    flash("Đã ẩn góp ý. Tác giả vẫn thấy góp ý và lý do; người khác thấy “Góp ý đã ẩn”.", "success")
+    return redirect(url_for("comments.overview", meeting_id=meeting.id, _anchor=f"c-{comment.id}"))
+
+
+@bp.post("/meetings/<int:meeting_id>/comments/<int:comment_id>/unhide")
+@login_required
+def unhide(meeting_id: int, comment_id: int) -> BaseResponse | tuple[str, int]:
+    """Show a hidden comment again ("Hiện lại"), for everyone, live, and audited."""
+    meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    comment = _comment_of(meeting, comment_id)
+    try:
+        service.change(current_user, "unhide", {"comment": comment.id})
+    except CommentError as exc:
+        db.session.rollback()
+        return _overview(meeting, refused={comment.id: exc.message}), exc.status
+    flash("Đã hiện lại góp ý cho mọi người.", "success")
+    return redirect(url_for("comments.overview", meeting_id=meeting.id, _anchor=f"c-{comment.id}"))
 
 
 @bp.post("/meetings/<int:meeting_id>/comments/<int:comment_id>/disposition")
@@ -322,7 +370,12 @@ def export_docx(meeting_id: int) -> Response:
     from handbook.comments import export
 
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
-    body = export.to_docx(meeting, report.meeting_comments(meeting), request.host_url)
+    body = export.to_docx(
+        meeting,
+        report.meeting_comments(meeting),
+        request.host_url,
+        made_by=current_user.full_name,
+    )
     return _download(body, DOCX, f"gop-y-sinh-hoat-{meeting.id}.docx")
 
 
@@ -333,7 +386,12 @@ def export_pdf(meeting_id: int) -> Response:
     from handbook.comments import export
 
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
-    body = export.to_pdf(meeting, report.meeting_comments(meeting), request.host_url)
+    body = export.to_pdf(
+        meeting,
+        report.meeting_comments(meeting),
+        request.host_url,
+        made_by=current_user.full_name,
+    )
     return _download(body, "application/pdf", f"gop-y-sinh-hoat-{meeting.id}.pdf")
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from handbook.accounts.models import User
+from handbook.comments import moderation
 from handbook.comments import operations as ops
 from handbook.comments.models import Comment
 from handbook.comments.operations import CommentError, Target
@@ -123,7 +124,8 @@ def post(user: User, data: Any, voice: Recording | None = None) -> dict[str, Any
 
 
 def change(user: User, action: str, data: Any) -> dict[str, Any]:
-    """``edit``, ``delete``, ``hide`` or ``disposition`` one comment."""
+    """``edit``, ``delete``, ``hide``, ``unhide`` or ``disposition`` one comment, and tell its
+    readers: the socket, the API and the pages' forms all come here."""
     data = _dict(data)
     comment = db.session.get(Comment, _int(data, "comment"))
     if comment is None:
@@ -137,10 +139,12 @@ def change(user: User, action: str, data: Any) -> dict[str, Any]:
     elif action == "delete":
         ops.delete(user, comment)
     elif action == "hide":
-        ops.hide(user, comment, data.get("reason"))
+        moderation.hide(user, comment, data.get("reason"))
+    elif action == "unhide":
+        moderation.unhide(user, comment)
     elif action == "disposition":
         ops.set_disposition(user, comment, data.get("value"))
-    else:  # pragma: no cover - transports only pass the four above
+    else:  # pragma: no cover - transports only pass the five above
         raise CommentError("Thao tác không hợp lệ.")
     _broadcast("comment.changed", comment)
     db.session.commit()

@@ -7,6 +7,15 @@ open (``core.jobprocess``); scaled out, separate worker processes run it on Redi
 Huey removes a task from the queue before running it, so a crash loses the running one:
 every job is idempotent, and ``recover`` re-queues half-done work when a consumer starts.
 
+Two queues, by urgency: reading a file (and every short job) is taken first; a long job
+(``job(long_running=True)``: reading a document aloud) waits in a queue of its own, which a
+worker takes from only when the first is empty, and on at most ``workers - 1`` of a consumer's
+workers at once (``create_consumer``): a scan uploaded while a voice is being made is read
+at once, by the worker no long job may hold. Two queues rather than Huey's priorities: plain
+``RedisStorage`` has none (``PriorityRedisStorage`` keeps its queue as a sorted set under the
+same key, which would strand what a running deployment has queued), and both storages have
+queues by name.
+
 The database, not the queue, is the record of work to do. Queueing a job never raises when
 the queue cannot be reached (Redis down): the caller has already committed, so answering
 500 would only make the user repeat what is kept. The work waits in the database ("đang chờ
@@ -19,16 +28,17 @@ from __future__ import annotations
 import functools
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey
+from huey import Huey, signals
 from huey import crontab as make_crontab
-from huey.api import TaskWrapper
-from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from huey.api import Result, TaskWrapper
+from huey.storage import BaseStorage, MemoryStorage, RedisStorage, SqliteStorage
 
 if TYPE_CHECKING:
     from huey.consumer import Consumer
@@ -96,8 +106,74 @@ class Task(Protocol[P, T_co]):
 
 
 class _Huey(Huey):
+    """Huey with a second queue, for long jobs: taken from only when the first is empty, by at
+    most ``long_slots`` workers of this process at once."""
+
+    #: The long jobs' queue: the same storage in the same place, under its own name.
+    long_storage: BaseStorage
+    #: Long jobs this process's workers may still start; ``None`` outside a consumer.
+    long_slots: threading.BoundedSemaphore | None = None
+
     def get_task_wrapper_class(self) -> type[TaskWrapper]:
         return _TolerantTask
+
+    def create_storage(self) -> BaseStorage:
+        storage = super().create_storage()
+        self.long_storage = _beside(storage, f"{self.name}.long", self.storage_kwargs)
+        return storage
+
+    def enqueue(self, task: Any) -> Any:
+        if self.immediate or not getattr(task, "long_running", False):
+            return super().enqueue(task)
+        # Huey's own enqueue, into the other queue (a long job is never part of a pipeline).
+        if task.expires:
+            task.resolve_expires(self.utc)
+        self._emit(signals.SIGNAL_ENQUEUED, task)
+        self.long_storage.enqueue(self.serialize_task(task), task.priority)
+        return Result(self, task) if self.results else None
+
+    def dequeue(self) -> Any:
+        while (task := super().dequeue()) is not None:
+            if not getattr(task, "long_running", False):
+                return task
+            self.enqueue(task)  # queued by an older version in the first queue: moved
+        slots = self.long_slots
+        if slots is not None and not slots.acquire(blocking=False):
+            return None  # every worker but one is making a long job already
+        try:
+            data = self.long_storage.dequeue()
+            task = None if data is None else self.deserialize_task(data)
+        except BaseException:
+            if slots is not None:
+                slots.release()
+            raise
+        if task is None and slots is not None:
+            slots.release()
+        elif task is not None:
+            task.long_slot = slots  # given back once it has run (``execute``)
+        return task
+
+    def execute(self, task: Any, timestamp: datetime | None = None) -> Any:
+        try:
+            return super().execute(task, timestamp)
+        finally:
+            slot = task.__dict__.pop("long_slot", None)
+            if slot is not None:
+                slot.release()
+
+    def flush(self) -> None:
+        super().flush()
+        self.long_storage.flush_all()
+
+
+def _beside(storage: BaseStorage, name: str, kwargs: dict[str, Any]) -> BaseStorage:
+    """A queue of the same kind and place as ``storage``, named ``name``."""
+    if isinstance(storage, RedisStorage):
+        # Not blocking: a worker that found the first queue empty must come back to it at once.
+        return RedisStorage(name, blocking=False, connection_pool=storage.pool)
+    if isinstance(storage, MemoryStorage):
+        return MemoryStorage(name)
+    return type(storage)(name, **kwargs)
 
 
 huey = _Huey("handbook", storage_class=MemoryStorage, utc=True)
@@ -125,11 +201,15 @@ def init_app(app: Flask) -> None:
     huey.storage = huey.create_storage()
 
 
-def job(**task_options: Any) -> Callable[[Callable[P, T]], Task[P, T]]:
-    """A Huey task that runs inside a fresh app context of the bound app."""
+def job(
+    *, long_running: bool = False, **task_options: Any
+) -> Callable[[Callable[P, T]], Task[P, T]]:
+    """A Huey task that runs inside a fresh app context of the bound app; ``long_running``
+    (minutes: reading aloud) puts it in the long jobs' queue, after everything else and never
+    on a consumer's last free worker."""
 
     def decorate(fn: Callable[P, T]) -> Task[P, T]:
-        @huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)
+        @huey.task(name=f"{fn.__module__}.{fn.__name__}", long_running=long_running, **task_options)
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             app = current_app._get_current_object() if has_app_context() else _bound_app  # type: ignore[attr-defined]
@@ -162,8 +242,8 @@ def periodic(**crontab: str) -> Callable[[Callable[[], T]], Task[[], T]]:
 def waiting(task: Any) -> set[tuple[Any, ...]] | None:
     """The argument tuples of ``task`` now waiting in the queue; ``None`` when the queue cannot
     be read. A sweep uses it so that work already queued is not queued again."""
-    try:
-        items = huey.storage.enqueued_items()
+    try:  # both queues: a job an older version queued in the other one counts too
+        items = huey.storage.enqueued_items() + huey.long_storage.enqueued_items()
     except Exception as exc:  # the queue is unreachable: nothing can be queued either
         logger.warning("could not read the job queue (%s: %s)", type(exc).__name__, exc)
         return None
@@ -195,8 +275,13 @@ def recover(app: Flask) -> None:
 
 
 def create_consumer(*, workers: int, worker_type: str, **options: Any) -> Consumer:
-    """Huey's consumer with this app's settings: periodic tasks on, and an idle worker that
-    asks the queue at least once a second."""
+    """Huey's consumer with this app's settings: periodic tasks on, an idle worker that asks
+    the queue at least once a second, and long jobs on all workers but one."""
+    if worker_type != "thread":  # the long jobs' count is kept by the threads of one process
+        raise ValueError(f"job workers are threads, not {worker_type!r}")
+    huey.long_slots = threading.BoundedSemaphore(max(1, workers - 1))
+    if workers < 2:
+        logger.warning("one job worker: while it makes a long job, files wait to be read")
     # An idle consumer polls less and less often, by default up to every 10 s: a push or a
     # document's reading would then wait up to 10 s after a quiet spell. Once a second is
     # still nothing for the database (one indexed read per worker).

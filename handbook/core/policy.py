@@ -64,13 +64,28 @@ class Action(enum.StrEnum):
     CHECK_IN = "attendance.check_in"
     #: Open and close a meeting's check-in, and mark who came.
     ATTENDANCE_MANAGE = "attendance.manage"
+    #: Cast one's ballot in an open vote (``voting/policy.py``: an official member of the
+    #: meeting's organisation, convened and there; closed by the vote's state for everyone).
+    VOTE_CAST = "vote.cast"
+    #: Create, edit, open and close a meeting's votes, and enter a show of hands' counts.
+    VOTE_MANAGE = "vote.manage"
     #: See the server's Piper voices and which voice reads each branch's documents
     #: (``voices/policy.py``: platform administrators only).
     VOICES_MANAGE = "voices.manage"
+    #: Read a meeting's minutes: the draft (its managers and its two signers), or the approved
+    #: versions (the branch's members too) (``minutes/policy.py``).
+    MINUTES_VIEW = "minutes.view"
+    #: Draft the minutes, edit their sections and facts, start a new version: the managers.
+    MINUTES_EDIT = "minutes.edit"
+    #: Approve the minutes: their chair and their minute-taker, nobody else.
+    MINUTES_APPROVE = "minutes.approve"
 
 
-#: Actions an object's state may close for everyone, platform administrators included.
-_STATE_BOUND = frozenset({Action.DISCUSS, Action.CHECK_IN})
+#: Actions an object's state may close for everyone, platform administrators included (an
+#: approval is a signature: only the two signers named on the minutes give it).
+_STATE_BOUND = frozenset(
+    {Action.DISCUSS, Action.CHECK_IN, Action.MINUTES_APPROVE, Action.VOTE_CAST}
+)
 
 #: ``rule(actor, action, obj) -> bool`` for a signed-in, active actor.
 Rule = Callable[[Any, Action, Any], bool]

@@ -103,10 +103,17 @@ def _publish_document(document_id: int, now: datetime) -> int:
 
 
 @publication_set.connect
-def _drafts_go_with_their_meeting(meeting: Meeting, *, at: datetime) -> None:
-    """Documents with no publish time of their own go out with their meeting."""
+def _drafts_go_with_their_meeting(
+    meeting: Meeting, *, at: datetime, previous: datetime | None = None
+) -> None:
+    """Documents with no publish time of their own go out with their meeting, and so do those
+    that had taken its previous time: a schedule changed, or brought forward to "now", moves
+    them with it (they stayed behind, unseen, under the meeting's notice)."""
+    with_it: sa.ColumnElement[bool] = Document.publish_at.is_(None)
+    if previous is not None:
+        with_it = sa.or_(with_it, Document.publish_at == previous)
     db.session.execute(
         sa.update(Document)
-        .where(Document.meeting_id == meeting.id, Document.publish_at.is_(None))
+        .where(Document.meeting_id == meeting.id, Document.notified_at.is_(None), with_it)
         .values(publish_at=at)
     )

@@ -9,13 +9,14 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
 from handbook.core.timeutil import VIETNAM_TZ
 from handbook.meetings.models import MeetingKind
@@ -150,26 +151,70 @@ class MeetingForm(FlaskForm):
         return datetime.combine(self.date.data, self.time.data, tzinfo=VIETNAM_TZ)
 
 
+#: The publication's two ways; neither is chosen for the secretary.
+PUBLISH_NOW, PUBLISH_LATER = "now", "later"
+CHOOSE_WHEN = "Vui lòng chọn “Công bố ngay” hoặc “Hẹn giờ công bố”."
+
+
+def _chosen(_form: Any, field: RadioField) -> None:
+    """A choice was made, and it is one of the two (a forged value gets the same words)."""
+    if field.data not in (PUBLISH_NOW, PUBLISH_LATER):
+        raise StopValidation(CHOOSE_WHEN)
+
+
 class PublishForm(FlaskForm):
+    """Now, or at a date and time that are asked (and checked) only for "later". A meeting
+    without documents, or with one still being read, needs ``confirm`` (the second step)."""
+
     when = RadioField(
-        "Công bố",
-        choices=[SelectChoice("now", "Công bố ngay"), SelectChoice("later", "Hẹn giờ công bố")],
-        default="now",
+        "Thời điểm công bố",
+        choices=[
+            SelectChoice(PUBLISH_NOW, "Công bố ngay"),
+            SelectChoice(PUBLISH_LATER, "Hẹn giờ công bố"),
+        ],
+        validate_choice=False,  # ``_chosen`` says it in Vietnamese
+        validators=[_chosen],
     )
     date = VnDateField("Ngày công bố")
     time = VnTimeField("Giờ công bố")
+    #: Sent by the confirmation step's "Vẫn công bố".
+    confirm = HiddenField()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        later = self.when.data == PUBLISH_LATER
+        if not later:  # what the hidden date and time hold does not matter for "now"
+            for typed in (self.date, self.time):
+                typed.process_errors, typed.data = [], None
+        valid = super().validate(extra_validators)
+        if later:
+            for typed, missing in (
+                (self.date, "Vui lòng nhập ngày công bố."),
+                (self.time, "Vui lòng nhập giờ công bố."),
+            ):
+                if typed.data is None and not typed.errors:
+                    typed.errors = [*typed.errors, missing]
+                    valid = False
+        return valid
+
+    def problem(self) -> str:
+        """The errors in one sentence, for the top of the page (each field also has its own)."""
+        if self.when.errors:
+            return str(self.when.errors[0])
+        typed = [f for f in (self.date, self.time) if f.raw_data and str(f.raw_data[0]).strip()]
+        if not typed:
+            return "Vui lòng chọn ngày và giờ công bố."
+        return " ".join(str(e) for f in (self.date, self.time) for e in f.errors)
 
     def publish_at(self) -> datetime | None:
-        """``None`` for now; the chosen moment otherwise (``ValueError`` in Vietnamese when
-        incomplete or not understood)."""
-        if self.when.data != "later":
+        """``None`` for now; the chosen moment otherwise (call after ``validate``)."""
+        if self.when.data != PUBLISH_LATER:
             return None
-        for typed in (self.date, self.time):
-            if typed.process_errors:
-                raise ValueError(typed.process_errors[0])
-        if self.date.data is None or self.time.data is None:
-            raise ValueError("Vui lòng chọn ngày và giờ công bố.")
+        assert self.date.data is not None and self.time.data is not None
         return datetime.combine(self.date.data, self.time.data, tzinfo=VIETNAM_TZ)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm.data == "1"
 
 
 class CancelForm(FlaskForm):

@@ -24,8 +24,9 @@ from handbook.orgs.models import Organization, Reach
 
 logger = logging.getLogger(__name__)
 
-#: Sent (in the caller's transaction) when a meeting's publish time is set, with ``at``: what
-#: is published with the meeting and has no time of its own takes this one (documents).
+#: Sent (in the caller's transaction) when a meeting's publish time is set, with ``at`` and
+#: the ``previous`` one: what is published with the meeting and has no time of its own, or had
+#: taken the previous one, takes this one (documents).
 publication_set = Namespace().signal("meeting.publication_set")
 
 
@@ -112,9 +113,9 @@ def publish(meeting: Meeting, actor: User, at: datetime | None) -> datetime:
         raise MeetingError("Thời điểm công bố phải trước giờ sinh hoạt.")
     if meeting.notified_at is not None:
         raise MeetingError("Buổi sinh hoạt đã được công bố rồi.")
-    meeting.publish_at = at
+    previous, meeting.publish_at = meeting.publish_at, at
     meeting.published_by_id = actor.id
-    publication_set.send(meeting, at=at)
+    publication_set.send(meeting, at=at, previous=previous)
     record(
         "meeting.publish_set",
         actor_id=actor.id,

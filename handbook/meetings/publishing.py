@@ -4,13 +4,20 @@
 publication first (``notified_at``) tells its audience, so nobody is told twice. Meetings are
 told here; documents (``documents/publishing.py``) answer the ``telling`` signal with those due
 with their meeting, and run their own sweep for documents published later on their own.
+A publication "now" is told in the request that makes it (``publish_now``), not behind the
+queue's other work, so the page that follows shows it told.
+
+What the secretary reads before and after: ``plan`` (who will be told, and when: counted by
+the same ``recipients`` that ``tell_audience`` uses) and ``state_of`` (the one reading of the
+stored columns that every part of a page shows).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -72,6 +79,12 @@ def audience(org: Organization, reach: Reach) -> list[int]:
     )
 
 
+def recipients(org: Organization, reach: Reach, teller: int | None) -> list[int]:
+    """Who a publication tells: its audience but the ``teller`` (who published or cancelled,
+    and knows already). What the publish screen counts is what ``tell_audience`` uses."""
+    return [uid for uid in audience(org, reach) if uid != teller]
+
+
 def tell_audience(
     org: Organization,
     reach: Reach,
@@ -82,9 +95,8 @@ def tell_audience(
     teller: int | None = None,
 ) -> list[int]:
     """Store a notification for everyone the publication reaches (once per ``dedupe_key``) and
-    push it to their open pages after the commit; returns who was told. The ``teller`` (who
-    published or cancelled) knows already and is left out."""
-    members = [uid for uid in audience(org, reach) if uid != teller]
+    push it to their open pages after the commit; returns who was told."""
+    members = recipients(org, reach, teller)
     users = notify(members, kind=kind, payload=payload, dedupe_key=dedupe_key)
     push_after_commit(users, kind=kind, payload=payload)
     return users
@@ -103,6 +115,67 @@ def meeting_facts(meeting: Meeting) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What publishing a meeting will do: who is told (counted by ``recipients``) and when."""
+
+    #: How many will be told (the one publishing is not).
+    count: int
+    #: Whom, in words: ``Chi bộ thôn Một``, or a committee's ``… và các tổ chức đảng trực thuộc``.
+    audience: str
+    #: A chosen moment ahead, if any.
+    at: datetime | None = None
+    #: "Công bố ngay" was chosen.
+    now: bool = False
+
+    def sentence(self) -> str:
+        """The sentence the publish screen shows, in plain words (publish.js says the same)."""
+        if self.count == 0:
+            return f"{self.audience} chưa có đảng viên nào khác để nhận thông báo."
+        if self.at is not None:
+            when = f"lúc {vn_datetime(self.at)}"
+        elif self.now:
+            when = "ngay"
+        else:
+            when = "ngay lúc công bố, hoặc vào giờ đồng chí hẹn"
+        return f"Khi công bố, {self.count} đảng viên của {self.audience} sẽ nhận thông báo {when}."
+
+
+def plan(meeting: Meeting, teller: int, at: datetime | None = None, *, now: bool = False) -> Plan:
+    """Who would be told if ``teller`` published ``meeting`` now or at ``at``."""
+    org = meeting.organization
+    words = org.name
+    if meeting.reach is Reach.SUBTREE:
+        words = f"{org.name} và các tổ chức đảng trực thuộc"
+    return Plan(len(recipients(org, meeting.reach, teller)), words, at, now)
+
+
+@dataclass(frozen=True)
+class State:
+    """A meeting's publication as stored: every part of a page reads this one answer."""
+
+    kind: Literal["draft", "scheduled", "published"]
+    at: datetime | None
+
+    @property
+    def label(self) -> str:
+        if self.at is None:
+            return "Chưa công bố (bản nháp)"
+        if self.kind == "scheduled":
+            return f"Hẹn công bố lúc {vn_datetime(self.at)}"
+        return f"Đã công bố lúc {vn_datetime(self.at)}"
+
+
+def state_of(meeting: Meeting, now: datetime | None = None) -> State:
+    """Published once told or once its time has come (members see it from ``publish_at``);
+    scheduled before that time; a draft without one."""
+    if meeting.publish_at is None:
+        return State("draft", None)
+    if meeting.notified_at is not None or meeting.is_published(now):
+        return State("published", meeting.publish_at)
+    return State("scheduled", meeting.publish_at)
+
+
 @job()
 def publish_due() -> int:
     """Tell the audiences of everything whose time has come; returns how many publications."""
@@ -114,16 +187,26 @@ def publish_due() -> int:
         )
     ).all()
     for meeting_id in due_meetings:
-        told += _publish_meeting(meeting_id, now)
+        told += _publish_meeting(meeting_id, now) is not None
     for _receiver, count in due.send(None, now=now):
         told += int(count or 0)
     return told
 
 
-def _publish_meeting(meeting_id: int, now: datetime) -> int:
+def publish_now(meeting_id: int) -> int | None:
+    """Tell a meeting published "now" here and at once (the caller has committed its
+    ``publish_at``): the queue may be busy reading files or making audio for minutes, and the
+    page that follows must show what is stored. Returns how many were told; ``None`` when
+    another run told them first."""
+    return _publish_meeting(meeting_id, utcnow())
+
+
+def _publish_meeting(meeting_id: int, now: datetime) -> int | None:
+    """Claim the meeting's telling and tell its audience; how many were told (``None``: another
+    run has it)."""
     if not claims.claim_once(Meeting, meeting_id, "notified_at", now):
         db.session.rollback()
-        return 0
+        return None
     meeting = db.session.get(Meeting, meeting_id)
     assert meeting is not None
     # Told together with their meeting, not again on their own.
@@ -140,14 +223,17 @@ def _publish_meeting(meeting_id: int, now: datetime) -> int:
     db.session.commit()
     logger.info("meeting %s published to %s members", meeting_id, len(users))
     published.send(None, meeting=meeting_id, documents=[])
-    return 1
+    return len(users)
 
 
 def schedule(at: datetime | None) -> None:
-    """Make sure ``publish_due`` runs at ``at`` (or now); the minute sweep is the safety net."""
+    """Make sure ``publish_due`` runs at ``at``; a time already come runs it here, now, not
+    behind the queue's other jobs. The minute sweep is the safety net."""
     if at is None:
         return
-    if at <= utcnow() or huey.immediate:
+    if at <= utcnow():
+        publish_due.call_local()
+    elif huey.immediate:
         publish_due()
     else:
         publish_due.schedule(eta=at)

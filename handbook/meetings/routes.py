@@ -2,10 +2,14 @@
 
 The meeting's page shows what higher domains add to it: its documents and the upload form
 (``documents``), comments on each agenda item (``comments``). Each answers the ``meeting_page``
-signal with what it adds to the template.
+signal with what it adds to the template. The publish screen reads the documents the same way
+(the documents domain is above this one) to ask for a second step when there are none, or
+when one is still being read or could not be read.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from blinker import Namespace
 from flask import (
@@ -24,10 +28,9 @@ from handbook.core import db
 from handbook.core.policy import Action, can, load
 from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import to_local, utcnow
-from handbook.meetings import calendar, operations
+from handbook.meetings import calendar, operations, publishing
 from handbook.meetings.forms import CancelForm, MeetingForm, PublishForm
 from handbook.meetings.models import Meeting, MeetingKind
-from handbook.meetings.publishing import schedule
 from handbook.notifications.operations import read_about
 from handbook.orgs.models import Organization, OrgKind, Reach
 
@@ -91,17 +94,24 @@ def show(meeting_id: int) -> str:
     if read_about(current_user.id, f"meeting:{meeting.id}"):
         db.session.commit()  # no longer "mới" on the home page, nor in the unread count
     manage = can(current_user, Action.MEETING_MANAGE, meeting)
-    parts: dict[str, object] = {"documents": [], "agenda_comments": {}, "may_comment": False}
-    for _receiver, part in meeting_page.send(meeting, manage=manage):
-        parts.update(part)
     return render_template(
         "meetings/show.html",
         meeting=meeting,
         manage=manage,
-        publish_form=PublishForm(),
+        publication=publishing.state_of(meeting),
+        publish_form=PublishForm(formdata=None),
+        publish_plan=publishing.plan(meeting, current_user.id) if manage else None,
         cancel_form=CancelForm(),
-        **parts,
+        **_page_parts(meeting, manage),
     )
+
+
+def _page_parts(meeting: Meeting, manage: bool) -> dict[str, Any]:
+    """What the domains above add to a meeting's page (``meeting_page``)."""
+    parts: dict[str, Any] = {"documents": [], "agenda_comments": {}, "may_comment": False}
+    for _receiver, part in meeting_page.send(meeting, manage=manage):
+        parts.update(part)
+    return parts
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -151,24 +161,96 @@ def edit(meeting_id: int) -> BaseResponse | str | tuple[str, int]:
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
-@bp.post("/meetings/<int:meeting_id>/publish")
+@bp.route("/meetings/<int:meeting_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(meeting_id: int) -> BaseResponse | tuple[str, int]:
+    """The publish screen: the form (now, or a date and time), then a second step when the
+    meeting has no documents or one not read (the POST without ``confirm`` shows it and
+    publishes nothing), then the publication, told at once when it is "now"."""
     meeting = load(Meeting, meeting_id, Action.MEETING_MANAGE)
+    state = publishing.state_of(meeting)
+    if state.kind == "published" or meeting.cancelled_at is not None:
+        if meeting.cancelled_at is not None:
+            flash("Buổi sinh hoạt đã bị hủy, không thể công bố.", "error")
+        else:
+            flash(f"{state.label}.", "success")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
     form = PublishForm()
+    if request.method == "GET":
+        return _publish_page(meeting, PublishForm(formdata=None)), 200
+    if not form.validate_on_submit():
+        return _publish_page(meeting, form, error=form.problem()), 400
+    reasons = _reasons_to_confirm(_page_parts(meeting, True)["documents"])
     try:
         at = operations.publish(meeting, current_user, form.publish_at())
-    except (operations.MeetingError, ValueError) as exc:
+    except operations.MeetingError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        return _publish_page(meeting, form, error=str(exc)), 400
+    if reasons and not form.confirmed:
+        db.session.rollback()  # the second step publishes; this one only asks
+        return _publish_page(meeting, form, reasons=reasons, at=at), 200
     db.session.commit()
-    schedule(at)
-    if at <= utcnow():
-        flash("Đã công bố. Đảng viên trong chi bộ đã được thông báo.", "success")
+    if at > utcnow():
+        publishing.schedule(at)
+        plan = publishing.plan(meeting, current_user.id, at)
+        who = f": {plan.count} đảng viên của {plan.audience} sẽ nhận thông báo lúc đó"
+        flash(f"Đã hẹn giờ công bố lúc {vn_datetime(at)}{who if plan.count else ''}.", "success")
     else:
-        flash(f"Đã hẹn giờ công bố lúc {vn_datetime(at)}.", "success")
+        flash(_told(publishing.publish_now(meeting.id)), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+def _told(told: int | None) -> str:
+    if told is None:  # told by another run a moment before: members have it all the same
+        return "Đã công bố. Đảng viên đã được thông báo."
+    if told == 0:
+        return "Đã công bố. Chưa có đảng viên nào khác để nhận thông báo."
+    return f"Đã công bố. {told} đảng viên đã được thông báo."
+
+
+def _publish_page(meeting: Meeting, form: PublishForm, **extra: Any) -> str:
+    """The publish screen: the form with its errors, or the second step (``reasons``, ``at``)."""
+    at = extra.get("at")
+    if at is None and form.when.data == "later" and not form.errors:
+        at = form.publish_at()
+    later = at is not None and at > utcnow()
+    return render_template(
+        "meetings/publish.html",
+        meeting=meeting,
+        publication=publishing.state_of(meeting),
+        publish_form=form,
+        publish_plan=publishing.plan(
+            meeting,
+            current_user.id,
+            at if later else None,
+            now=form.when.data == "now",
+        ),
+        **extra,
+    )
+
+
+def _reasons_to_confirm(documents: list[Any]) -> list[str]:
+    """Why publishing may be too early, in the secretary's words: no documents, or one still
+    being read (members would open it empty), or one that could not be read."""
+    if not documents:
+        return [
+            "Buổi sinh hoạt chưa có tài liệu nào. Đảng viên sẽ chỉ thấy thời gian, địa điểm và "
+            "chương trình."
+        ]
+    reasons = []
+    for d in documents:
+        status = d.status.value
+        if status in ("queued", "processing"):
+            reasons.append(
+                f"Tài liệu “{d.title}” chưa đọc xong ({d.progress}%). Đảng viên mở tài liệu lúc "
+                "này sẽ chưa thấy nội dung."
+            )
+        elif status == "failed":
+            reasons.append(
+                f"Không đọc được tài liệu “{d.title}”: {d.error_message or 'tệp bị lỗi'}. "
+                "Nên tải lên tệp khác trước khi công bố."
+            )
+    return reasons
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")

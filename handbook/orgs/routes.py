@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -12,8 +12,8 @@ from handbook.accounts.models import User
 from handbook.accounts.phone import normalize_phone
 from handbook.core import db, realtime
 from handbook.core.policy import Action, can, load
-from handbook.orgs import member_import, operations
-from handbook.orgs.forms import ImportForm, MemberForm, OrganizationForm, QuorumForm, StandingForm
+from handbook.orgs import import_views, operations
+from handbook.orgs.forms import MemberForm, OrganizationForm, QuorumForm, StandingForm
 from handbook.orgs.models import Membership, Organization, OrgKind, Role, Situation, Standing
 from handbook.orgs.policy import organizations_where
 
@@ -155,26 +155,9 @@ def add_member(org_id: int) -> Response | str | tuple[str, int]:
     return render_template("orgs/new_accounts.html", org=org, accounts=[(user, password)])
 
 
-@bp.route("/org/<int:org_id>/members/import", methods=["GET", "POST"])
-@login_required
-def import_members(org_id: int) -> str | tuple[str, int]:
-    org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
-    form = ImportForm()
-    if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("orgs/import.html", org=org, form=form), status
-    result = member_import.import_members(
-        form.file.data.read(),
-        org,
-        actor=current_user,
-        max_rows=current_app.config["IMPORT_MAX_ROWS"],
-    )
-    if not result.ok:
-        db.session.rollback()
-        return render_template("orgs/import.html", org=org, form=form, errors=result.errors), 400
-    db.session.commit()
-    accounts_made = [(new.user, new.one_time_password) for new in result.created]
-    return render_template("orgs/new_accounts.html", org=org, accounts=accounts_made)
+# The member import (a background job, its page and its password sheet): ``import_views``.
+for _rule, _endpoint, _view, _methods in import_views.RULES:
+    bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)
 
 
 @bp.post("/users/<int:user_id>/reset-password")

@@ -50,7 +50,9 @@ def test_members_check_in_by_the_rotating_code_and_the_screen_follows(
         place="Nhà văn hóa thôn",
         agenda="Thông qua nghị quyết tháng",
     )
-    secretary.get_by_role("button", name="Công bố").click()
+    secretary.get_by_label("Công bố ngay").check()  # nothing is chosen beforehand
+    secretary.get_by_role("button", name="Công bố", exact=True).click()
+    secretary.get_by_role("button", name="Vẫn công bố").click()  # no documents: asked first
     expect(secretary.locator(".flash-success")).to_contain_text("Đã công bố")
     meeting_url = secretary.url
     secretary.get_by_role("link", name="Điểm danh").click()

@@ -104,7 +104,7 @@ def test_publishing_and_a_refused_upload_look_right(
         expect(page.locator(".facts")).to_contain_text("07:30, Thứ Bảy 05/12/2099")
 
         later = page.locator("[data-when-later]")
-        expect(later).to_be_hidden()  # "Công bố ngay" is chosen
+        expect(later).to_be_hidden()  # nothing chosen yet: the date and time wait
         page.get_by_text("Hẹn giờ công bố").click()
         expect(later).to_be_visible()
         expect(page.get_by_label("Ngày công bố")).to_have_attribute("inputmode", "numeric")

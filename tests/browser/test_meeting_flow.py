@@ -59,7 +59,8 @@ def test_secretary_publishes_and_member_reads(
     before = int(member.locator("#unread").text_content() or 0)
     popup = member.locator("#notice-popup")
     expect(popup).to_be_hidden()
-    secretary.get_by_role("button", name="Công bố").click()
+    secretary.get_by_label("Công bố ngay").check()  # nothing is chosen beforehand
+    secretary.get_by_role("button", name="Công bố", exact=True).click()
     expect(secretary.locator(".flash-success")).to_contain_text("Đã công bố")
     # The secretary is not told of their own publication.
     expect(secretary.locator("#notice-popup")).to_be_hidden()

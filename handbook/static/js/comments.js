@@ -140,13 +140,44 @@
       }, "edit");
       button("Xóa", function () { if (window.confirm("Xóa góp ý này?")) change("delete", {comment: c.id}); }, "x");
     }
-    if (moderator && !c.hidden) {
-      button("Ẩn", function () {
-        var reason = window.prompt("Lý do ẩn góp ý:", "");
-        if (reason !== null) change("hide", {comment: c.id, reason: reason});
-      }, "ban");
-    }
+    if (moderator && !c.hidden) button("Ẩn", function () { hideForm(c, box); }, "ban");
+    if (moderator && c.hidden) button("Hiện lại", function () { change("unhide", {comment: c.id}); }, "eye");
     return box;
+  }
+  /* The secretary hides a comment with a reason its author is shown (a form under the
+     comment, not a prompt); "Hiện lại" undoes it. Both go to every reader live. */
+  var REASON_MAX = 500;  // moderation.HIDE_REASON_MAX
+  function hideForm(c, box) {
+    var li = box.parentNode, open = li.querySelector(".hide-form");
+    if (open) { open.querySelector("textarea").focus(); return; }
+    var f = document.createElement("form"), id = "hide-reason-" + c.id;
+    f.className = "hide-form"; f.noValidate = true;
+    var label = document.createElement("label"), reason = document.createElement("textarea");
+    var error = document.createElement("p"), row = document.createElement("div");
+    var go = document.createElement("button"), back = document.createElement("button");
+    label.htmlFor = id; label.textContent = "Lý do ẩn (tác giả sẽ thấy lý do này)";
+    reason.id = id; reason.name = "reason"; reason.rows = 2; reason.maxLength = REASON_MAX; reason.required = true;
+    error.className = "field-error"; error.id = id + "-error"; error.hidden = true;
+    reason.setAttribute("aria-describedby", error.id);
+    row.className = "composer-actions";
+    go.type = "submit"; go.className = "danger"; go.textContent = "Ẩn góp ý";
+    back.type = "button"; back.textContent = "Thôi";
+    row.appendChild(go); row.appendChild(back);
+    [label, reason, error, row].forEach(function (node) { f.appendChild(node); });
+    function refuse(message) {
+      error.textContent = message; error.hidden = false; error.setAttribute("role", "alert");
+      reason.setAttribute("aria-invalid", "true"); go.disabled = false; reason.focus();
+    }
+    back.addEventListener("click", function () { li.removeChild(f); });
+    f.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = reason.value.replace(/\s+/g, " ").trim();
+      if (!text) { refuse("Vui lòng ghi lý do ẩn góp ý (tác giả sẽ thấy lý do này)."); return; }
+      go.disabled = true;
+      change("hide", {comment: c.id, reason: text}, refuse);
+    });
+    li.appendChild(f);
+    reason.focus();
   }
   function place(li, c) {  // a comment stored or waiting to go: "no comments yet" no longer
     var none = document.getElementById("no-comments");
@@ -278,12 +309,13 @@
   function flushOutbox() {
     readOutbox().filter(function (i) { return i.document === docId; }).forEach(send);
   }
-  function change(action, data) {
-    if (!connected()) { window.alert("Đang mất kết nối, vui lòng thử lại sau."); return; }
+  function change(action, data, fail) {  // fail(message): said where it was asked, else an alert
+    var say = fail || function (message) { window.alert(message); };
+    if (!connected()) { say("Đang mất kết nối, vui lòng thử lại sau."); return; }
     socket.timeout(15000).emit("comment." + action, data, function (err, ack) {
-      if (err) window.alert("Chưa gửi được, vui lòng thử lại.");
-      else if (!ack.ok) window.alert(ack.error);
-      else show(ack.comment);
+      if (err) say("Chưa gửi được, vui lòng thử lại.");
+      else if (!ack.ok) say(ack.error);
+      else show(ack.comment, true);
     });
   }
 
@@ -361,7 +393,9 @@
         else if (c.author.id === me) show(c);
         else queueOthers(c);
       });
-      ack.changed.forEach(function (c) { if (document.getElementById("c-" + c.id)) show(c); });
+      // Drawn again when it is mine: the server's copy for me says more than a broadcast did
+      // (my words and the reason the secretary hid them).
+      ack.changed.forEach(function (c) { if (document.getElementById("c-" + c.id)) show(c, c.author.id === me); });
       flushOutbox();
     });
   }
@@ -381,7 +415,12 @@
       if (list.querySelector(".comment.pending")) setTimeout(function () { show(c); }, 2000);
       else show(c);
     });
-    socket.on("comment.changed", function (c) { if (document.getElementById("c-" + c.id)) show(c); });
+    socket.on("comment.changed", function (c) {
+      if (!document.getElementById("c-" + c.id)) return;
+      show(c);
+      // Mine was hidden: a broadcast carries nobody's words; ask for my copy and the reason.
+      if (c.hidden && c.author.id === me) resync();
+    });
     if (socket.connected) resync();
     // A broadcast can be lost while the message queue between server processes is down; the
     // database is not. Ask now and then, and when the phone's screen comes back on.

@@ -145,7 +145,22 @@ def _world(app: Flask, tree: Tree) -> dict[str, int]:
         assert posted.status_code == 201, posted.json
     opened = secretary.post(f"/api/v1/meetings/{meeting_id}/attendance/open", json={})
     assert opened.status_code == 200, opened.json
+    minutes = secretary.post(f"/api/v1/meetings/{meeting_id}/minutes", json={})
+    assert minutes.status_code == 200, minutes.json
+    # An open secret vote, the secretary and the member checked in (issue #13 item 3).
+    secretary.post(f"/api/v1/meetings/{meeting_id}/attendance/open", json={"self_check_in": True})
+    for browser in (secretary, member):
+        assert browser.post(f"/api/v1/meetings/{meeting_id}/check-in", json={}).status_code == 200
+    vote = secretary.post(
+        f"/api/v1/meetings/{meeting_id}/votes", json={"title": "Thông qua", "secret": True}
+    )
+    assert vote.status_code == 201, vote.json
+    started = secretary.post(f"/api/v1/votes/{vote.json['id']}/open", json={"version": 1})
+    assert started.status_code == 200, started.json
     return {
+        "vote_id": vote.json["id"],
+        "section_id": minutes.json["drafting"]["sections"][0]["id"],
+        "number": 1,
         "org_id": tree.b1.id,
         "meeting_id": meeting_id,
         "document_id": document_id,

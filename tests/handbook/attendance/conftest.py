@@ -46,9 +46,9 @@ def day(app: Flask, tree: Tree, make_user: Callable[..., User]) -> Day:
     secretary = app.test_client()
     login(secretary, tree.secretary_b1)
     meeting = create_meeting(secretary, tree.b1)
-    assert (
-        secretary.post(f"/meetings/{meeting.id}/publish", data={"when": "now"}).status_code == 302
-    )
+    # No documents: "Vẫn công bố" (confirm) is the second step's answer.
+    form = {"when": "now", "confirm": "1"}
+    assert secretary.post(f"/meetings/{meeting.id}/publish", data=form).status_code == 302
     member = app.test_client()
     login(member, tree.member_b1)
     other = make_user(tree.b1, Role.MEMBER, full_name="Bế Văn Quang")

@@ -209,7 +209,8 @@ def test_a_hidden_recording_is_not_served_to_other_members(app, tree, make_user,
     listener = _browser(app, other)
     assert _get(listener, comment["voice"]["url"]).status_code == 200
     hider = socket_for(app, tree.secretary_b1)
-    assert hider.emit("comment.hide", {"comment": comment["id"]}, callback=True)["ok"]
+    hidden = {"comment": comment["id"], "reason": "Lạc đề"}
+    assert hider.emit("comment.hide", hidden, callback=True)["ok"]
     assert _get(listener, comment["voice"]["url"]).status_code == 404
     listed = listener.get(f"/api/v1/documents/{document.id}/comments").json["comments"]
     assert listed[0]["voice"] is None and listed[0]["body"] is None
@@ -285,7 +286,8 @@ def test_a_hidden_comment_takes_no_reply_and_says_why(app, tree, document) -> No
         callback=True,
     )["comment"]
     thang = socket_for(app, tree.secretary_b1)
-    assert thang.emit("comment.hide", {"comment": first["id"]}, callback=True)["ok"]
+    hidden = {"comment": first["id"], "reason": "Lạc đề"}
+    assert thang.emit("comment.hide", hidden, callback=True)["ok"]
     for parent in (first["id"], reply["id"]):  # to the hidden one, or within its thread
         refused = thang.emit(
             "comment.post",

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from handbook.core import db
 from handbook.core.extensions import socketio
+from handbook.voting.models import Vote
 from tests.conftest import FreshContextSocket, Tree, socket_for
 from tests.handbook.core.test_route_table import _World
 
@@ -43,9 +45,23 @@ EVENTS: dict[str, tuple[Callable[[dict[str, int], str], Any], str]] = {
         lambda ids, who: {"comment": ids["comment_id"], "value": "accepted"},
         "DDA",
     ),
+    "comment.unhide": (lambda ids, who: {"comment": ids["comment_id"]}, "DDA"),
     "attendance.join": (lambda ids, who: {"meeting": ids["meeting_id"]}, "DDA"),
     # Check-in is not open: B1's people are let through to be told so (409).
     "attendance.check_in": (lambda ids, who: {"meeting": ids["meeting_id"]}, "DAA"),
+    "vote.join": (lambda ids, who: {"meeting": ids["meeting_id"]}, "DAA"),
+    # An open secret vote; B1's member and secretary are checked in (the secretary is told
+    # "already voted" or casts: either way the policy let them through).
+    "vote.cast": (
+        lambda ids, who: {
+            "vote": ids["vote_id"],
+            "option": ids["option_id"],
+            "client_id": f"socket-table-{who}",
+        },
+        "DAA",
+    ),
+    # The progress of a member import: only those who manage the branch's members.
+    "member_import.join": (lambda ids, who: {"import": ids["import_id"]}, "DDA"),
 }
 
 WHO = ("member_b3", "member_b1", "secretary_b1")
@@ -91,13 +107,20 @@ def _ask(app: Flask, tree: Tree, world: _World, event: str) -> str:
 def test_who_reaches_each_event(app: Flask, tree: Tree) -> None:
     """In one world: none of these changes what the others are judged on (an edit, a hide or
     a disposition is the last thing each asks, and only one of the three gets through)."""
-    world = _World(app, tree, audio=False)
+    world = _World(app, tree, audio=False, votes=True)
+    world.ids["option_id"] = _first_option(world.ids["vote_id"])
     wrong = {
         event: (got, expected)
         for event, (_, expected) in sorted(EVENTS.items())
         if event not in ALONE and (got := _ask(app, tree, world, event)) != expected
     }
     assert wrong == {}
+
+
+def _first_option(vote_id: int) -> int:
+    vote = db.session.get(Vote, vote_id)
+    assert vote is not None and vote.is_open
+    return vote.options[0].id
 
 
 @pytest.mark.parametrize("event", ALONE)

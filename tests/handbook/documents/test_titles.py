@@ -124,7 +124,8 @@ def test_a_meeting_published_while_its_document_is_read_tells_the_documents_own_
     """Published at once after the upload: the notice must not carry "scan0001"."""
     read_later = _stored_unread(tree, meeting, "scan0001.pdf", official)
     named = _stored_unread(tree, meeting, "b.txt", TEXT.encode(), title="Kế hoạch tháng 12")
-    assert client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"}).status_code == 302
+    form = {"when": "now", "confirm": "1"}  # "Vẫn công bố": one is still being read
+    assert client.post(f"/meetings/{meeting.id}/publish", data=form).status_code == 302
     told = _told(tree.member_b1)
     # A title a person gave is final: that document goes out with its meeting, read or not.
     assert [(n.kind, n.payload.get("documents")) for n in told] == [
@@ -143,7 +144,7 @@ def test_a_meeting_published_while_its_document_is_read_tells_the_documents_own_
 
 def test_a_document_that_fails_to_be_read_is_never_told(client, tree, meeting) -> None:
     broken = _stored_unread(tree, meeting, "hong.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog")
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     extract_document(broken)
     assert db.session.get(Document, broken).status is DocumentStatus.FAILED
     assert [n.kind for n in _told(tree.member_b1)] == ["meeting.published"]

@@ -100,7 +100,7 @@ def test_a_publish_time_is_typed_the_vietnamese_way(client, tree) -> None:
     later = (utcnow() + timedelta(days=2)).astimezone(VIETNAM_TZ)
     answer = client.post(
         f"/meetings/{meeting.id}/publish",
-        data={"when": "later", "date": f"{later:%d/%m/%Y}", "time": "08h00"},
+        data={"when": "later", "date": f"{later:%d/%m/%Y}", "time": "08h00", "confirm": "1"},
         follow_redirects=True,
     )
     assert "Đã hẹn giờ công bố lúc 08:00, " in response_text(answer)

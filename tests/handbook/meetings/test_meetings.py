@@ -154,7 +154,7 @@ def test_a_committee_publishes_to_every_branch_below_it(app, client, tree) -> No
 def test_cancelling_tells_the_members_who_were_told(client, tree) -> None:
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1)
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     client.post(f"/meetings/{meeting.id}/cancel", data={"reason": "Trùng lịch họp xã"})
     kinds = [n.kind for n in _notifications(tree.member_b1)]
     assert kinds == ["meeting.published", "meeting.cancelled"]
@@ -170,7 +170,7 @@ def test_a_member_with_the_page_open_is_told_live(app, client, tree) -> None:
     live = socket_for(app, tree.member_b1)
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1)
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     received = [m for m in live.get_received() if m["name"] == "notification"]
     assert len(received) == 1
     assert received[0]["args"][0]["title"] == "Sinh hoạt chi bộ tháng 12"
@@ -222,7 +222,7 @@ def test_reading_is_recorded_and_the_secretary_reminds_the_rest(app, client, tre
 def test_moving_a_published_meeting_tells_the_members(client, tree) -> None:
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1)
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     form = meeting_form(days=12, place="Hội trường xã")
     assert client.post(f"/meetings/{meeting.id}/edit", data=form).status_code == 302
     told = _notifications(tree.member_b1)

@@ -76,7 +76,8 @@ def _subscribe(browser: FlaskClient, made: Browser) -> None:
 
 def _publish(secretary: FlaskClient, tree) -> Meeting:
     meeting = create_meeting(secretary, tree.b1)
-    response = secretary.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    form = {"when": "now", "confirm": "1"}  # no documents: confirmed
+    response = secretary.post(f"/meetings/{meeting.id}/publish", data=form)
     assert response.status_code == 302
     db.session.expire_all()
     return meeting

@@ -24,9 +24,9 @@ def _unread(user) -> int:
 def test_a_newly_published_meeting_is_new_until_opened(app, client, tree) -> None:
     login(client, tree.secretary_b1)
     first = create_meeting(client, tree.b1, title="Sinh hoạt chuyên đề quý IV")
-    client.post(f"/meetings/{first.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{first.id}/publish", data={"when": "now", "confirm": "1"})
     second = create_meeting(client, tree.b1, days=20, title="Sinh hoạt chi bộ tháng 1")
-    client.post(f"/meetings/{second.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{second.id}/publish", data={"when": "now", "confirm": "1"})
     draft = create_meeting(client, tree.b1, days=30, title="Bản nháp chưa công bố")
 
     member = app.test_client()
@@ -57,7 +57,7 @@ def test_a_newly_published_meeting_is_new_until_opened(app, client, tree) -> Non
 def test_another_branch_never_sees_it_as_new(app, client, tree) -> None:
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1)
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     outsider = app.test_client()
     login(outsider, tree.member_b2)
     assert "Mới công bố" not in response_text(outsider.get("/"))
@@ -67,7 +67,7 @@ def test_another_branch_never_sees_it_as_new(app, client, tree) -> None:
 def test_a_cancelled_meeting_is_no_longer_new(app, client, tree) -> None:
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1, title="Sẽ bị hủy")
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     client.post(f"/meetings/{meeting.id}/cancel", data={"reason": "Hoãn"})
     member = app.test_client()
     login(member, tree.member_b1)
@@ -97,7 +97,7 @@ def test_a_live_notice_says_what_and_where(app, client, tree) -> None:
     live = socket_for(app, tree.member_b1)
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1, title="Sinh hoạt chi bộ tháng 12")
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     [notice] = [m["args"][0] for m in live.get_received() if m["name"] == "notification"]
     assert notice["notice"] == "Lịch sinh hoạt mới: Sinh hoạt chi bộ tháng 12"
     assert "19:30" in notice["detail"] and "Nhà văn hóa thôn" in notice["detail"]

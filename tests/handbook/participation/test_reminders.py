@@ -38,7 +38,7 @@ def test_the_publisher_is_not_told_of_their_own_publication(client, tree, make_u
     deputy = make_user(tree.b1, Role.SECRETARY, full_name="Lò Văn Phó")
     login(client, tree.secretary_b1)
     meeting = create_meeting(client, tree.b1)
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     assert _kinds(tree.member_b1) == ["meeting.published"]
     assert _kinds(deputy) == ["meeting.published"]  # a fellow secretary did not publish it
     assert _kinds(tree.secretary_b1) == []
@@ -54,7 +54,7 @@ def test_the_publisher_is_not_told_of_their_own_publication(client, tree, make_u
 def test_a_committee_publishing_to_its_branches_is_not_told_either(client, tree) -> None:
     login(client, tree.committee_c)
     meeting = create_meeting(client, tree.commune, subtree="y")
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     assert _kinds(tree.member_b2) == ["meeting.published"]
     assert _kinds(tree.committee_c) == []
 
@@ -64,7 +64,7 @@ def _published_meeting(client, tree, *, documents: int = 2) -> tuple[Meeting, li
     meeting = create_meeting(client, tree.b1)
     for n in range(documents):
         upload_document(client, meeting, name=f"tai-lieu-{n}.txt")
-    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now"})
+    client.post(f"/meetings/{meeting.id}/publish", data={"when": "now", "confirm": "1"})
     docs = list(
         db.session.scalars(
             sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
