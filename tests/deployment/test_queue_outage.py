@@ -146,7 +146,13 @@ def test_uploads_while_redis_is_down_wait_and_are_read_once_it_is_back(
     later = (utcnow() + timedelta(days=2)).astimezone(VIETNAM_TZ)
     scheduled = client.post(
         f"/meetings/{meeting.id}/publish",
-        data={"when": "later", "date": later.strftime("%Y-%m-%d"), "time": "08:00"},
+        # Its documents are still waiting to be read: the secretary confirms publishing anyway.
+        data={
+            "when": "later",
+            "date": later.strftime("%Y-%m-%d"),
+            "time": "08:00",
+            "confirm": "1",
+        },
     )
     assert scheduled.status_code == 302, response_text(scheduled)
     document_id = api.json["id"]
