@@ -173,6 +173,9 @@ def main() -> None:
 
     idle: list[float] = []
     busy: list[float] = []
+    #: serve's CPU per page (seconds), with no import and during it.
+    idle_cpu: list[float] = []
+    busy_cpu: list[float] = []
     #: Pages during the last step: the sheet, then the one transaction (SQLite's write lock).
     last: list[float] = []
     rounds: list[dict[str, float]] = []
@@ -188,9 +191,11 @@ def main() -> None:
             load = Load(url, cookie, args.members, args.think / 1000)
             load.start()
             time.sleep(3)  # warm up
-            begin = time.perf_counter()
+            begin, serve_cpu = time.perf_counter(), cpu_seconds(base.process.pid)
             time.sleep(args.seconds)
-            idle += load.between(begin, time.perf_counter())
+            pages = load.between(begin, time.perf_counter())
+            idle += pages
+            idle_cpu.append((cpu_seconds(base.process.pid) - serve_cpu) / len(pages))
             begin = time.perf_counter()
             worker = worker_of(base.process.pid)
             cpu = cpu_seconds(base.process.pid), cpu_seconds(worker)
@@ -200,6 +205,7 @@ def main() -> None:
             end = begin + moments["done"]
             moments["serve_cpu"] = cpu_seconds(base.process.pid) - cpu[0]
             moments["worker_cpu"] = cpu_seconds(worker) - cpu[1]
+            busy_cpu.append(moments["serve_cpu"] / len(load.between(begin, end)))
             busy += load.between(begin, end)
             last += load.between(begin + moments.get("passwords", moments["done"]), end)
             load.stop()
@@ -237,6 +243,10 @@ def main() -> None:
     print(f"  during the import      {ms(busy)}   ({len(busy)} pages)")
     if last:
         print(f"    of which its last step {ms(last)}   ({len(last)} pages: sheet, then store)")
+    print(
+        f"  serve's CPU a page: {statistics.median(idle_cpu) * 1000:.1f} ms with no import, "
+        f"{statistics.median(busy_cpu) * 1000:.1f} ms during it (status polls included)"
+    )
     print(
         f"  p95 during / reference: {percentiles(busy)[1] / percentiles(idle)[1]:.2f}x; "
         f"failed pages: {errors}; the load client's own CPU {client_cpu:.1f} s"
