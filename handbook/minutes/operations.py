@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 
 from handbook.accounts.models import User
 from handbook.audit.operations import record as audit
-from handbook.comments.export import locality, vn_date_line
 from handbook.core import db
 from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
@@ -198,6 +197,9 @@ def record_of(minutes: Minutes) -> record.Record:
     meeting = minutes.meeting
     moment = minutes.started_at or meeting.starts_at
     org = meeting.organization
+    # Imported here: the export module brings reportlab and python-docx (cold start).
+    from handbook.comments.export import locality, vn_date_line
+
     return record.Record(
         number=minutes.number,
         header=record.header(org),
