@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -27,6 +27,8 @@ from handbook.core.timeutil import utcnow
 from handbook.orgs.models import Membership, Organization
 
 logger = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Exception)
 
 _SIGNED_OUT = {
     "ok": False,
@@ -112,21 +114,33 @@ def member() -> User | None:
     return found
 
 
-def _handle(work: Callable[[User], dict[str, Any]]) -> dict[str, Any]:
+def handle(
+    work: Callable[[User], dict[str, Any]],
+    refused: type[E],
+    refusal: Callable[[E], dict[str, Any]],
+    what: str,
+) -> dict[str, Any]:
+    """Run a socket event's ``work`` for the member behind the socket: a refusal (``refused``)
+    is answered as ``refusal`` words it, anything else as a 500 with its traceback logged (the
+    traceback is the code's, never the payload's). Shared by every domain's socket events."""
     try:
         user = member()
         if user is None:
             return _SIGNED_OUT
         return work(user)
-    except CommentError as error:
+    except refused as error:
         db.session.rollback()
-        return service.refusal(error)
+        return refusal(error)
     except Exception:
         db.session.rollback()
-        logger.exception("comment event failed")
+        logger.exception("%s event failed", what)
         return {"ok": False, "status": 500, "error": "Hệ thống gặp sự cố, vui lòng gửi lại sau."}
     finally:
         forget_request()
+
+
+def _handle(work: Callable[[User], dict[str, Any]]) -> dict[str, Any]:
+    return handle(work, CommentError, service.refusal, "comment")
 
 
 @socketio.on("comments.join")

@@ -7,13 +7,11 @@ meeting and goes to people the comment was hidden from); the summary and the sig
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from xml.sax.saxutils import escape
 
 import docx
@@ -24,24 +22,20 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from handbook.comments.models import Disposition
 from handbook.comments.report import Entry, Group, Summary, branch_secretary, summarize
+from handbook.core import pdffonts
 from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import to_local, utcnow
 from handbook.meetings.models import Meeting
 from handbook.orgs.models import Organization, OrgKind
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 TITLE = "TỔNG HỢP Ý KIẾN GÓP Ý CỦA ĐẢNG VIÊN"
 #: Characters XML 1.0 refuses (python-docx would raise, reportlab would choke).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -52,7 +46,7 @@ SIGN_HINT = "(Ký, ghi rõ họ tên)"
 SIGN_SPACE_CM = 2.2
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
@@ -188,31 +182,31 @@ def to_docx(meeting: Meeting, groups: list[Group], base_url: str = "", made_by: 
         style = document.styles[name]
         style.font.name = "Times New Roman"
         style.font.color.rgb = RGBColor(0, 0, 0)
-        _drop_theme_fonts(style.element)
+        drop_theme_fonts(style.element)
     document.styles["Normal"].font.size = Pt(13)
-    document.core_properties.title = _clean(f"Góp ý của đảng viên: {meeting.title}")
-    _page_numbers(section.footer.paragraphs[0])
+    document.core_properties.title = clean_text(f"Góp ý của đảng viên: {meeting.title}")
+    page_numbers(section.footer.paragraphs[0])
 
     org = meeting.organization
     if org.parent is not None:
-        document.add_paragraph(_clean(org.parent.name.upper()))
-    document.add_paragraph().add_run(_clean(org.name.upper())).bold = True
+        document.add_paragraph(clean_text(org.parent.name.upper()))
+    document.add_paragraph().add_run(clean_text(org.name.upper())).bold = True
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(TITLE)
     run.bold, run.font.size = True, Pt(15)
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.add_run(_clean(meeting.title)).bold = True
+    title.add_run(clean_text(meeting.title)).bold = True
     for line in [*_facts(meeting), _made_at()]:
-        document.add_paragraph(_clean(line))
+        document.add_paragraph(clean_text(line))
 
     if not groups:
         document.add_paragraph("Buổi sinh hoạt chưa có góp ý nào.")
     for group in groups:
-        document.add_heading(_clean(group.heading), level=1)
+        document.add_heading(clean_text(group.heading), level=1)
         for topic in group.topics:
-            document.add_heading(_clean(topic.title), level=2)
+            document.add_heading(clean_text(topic.title), level=2)
             for entry in topic.entries:
                 _docx_entry(document, entry, indent=None, base_url=base_url)
                 for reply in entry.replies:
@@ -237,19 +231,19 @@ def _docx_entry(document: Any, entry: Entry, indent: Cm | None, base_url: str = 
         quote = document.add_paragraph()
         quote.paragraph_format.left_indent = Cm(2) if indent is not None else Cm(1)
         quote.paragraph_format.keep_with_next = True  # never apart from the comment on it
-        quote.add_run(_clean(quoted)).italic = True
+        quote.add_run(clean_text(quoted)).italic = True
     paragraph = document.add_paragraph()
     if indent is not None:
         paragraph.paragraph_format.left_indent = indent
-    paragraph.add_run(_clean(entry.author)).bold = True
-    paragraph.add_run(_clean(f" ({entry.when}) — {_body(entry)}"))
+    paragraph.add_run(clean_text(entry.author)).bold = True
+    paragraph.add_run(clean_text(f" ({entry.when}) — {_body(entry)}"))
     link = _voice_link(entry, base_url)
     if link:
         paragraph.add_run(" — nghe tại ")
         _docx_link(paragraph, link, link)
     notes = _notes(entry)
     if notes:
-        paragraph.add_run(_clean(f" — {notes}")).italic = True
+        paragraph.add_run(clean_text(f" — {notes}")).italic = True
 
 
 def _docx_signatures(document: Any, block: Signatures) -> None:
@@ -267,7 +261,7 @@ def _docx_signatures(document: Any, block: Signatures) -> None:
             paragraph.paragraph_format.keep_with_next = index < len(rows) - 1
             if look == "room":
                 paragraph.paragraph_format.space_before = Cm(SIGN_SPACE_CM)
-            run = paragraph.add_run(_clean(text))
+            run = paragraph.add_run(clean_text(text))
             run.bold, run.italic = look == "bold", look == "italic"
 
 
@@ -291,7 +285,7 @@ def _docx_link(paragraph: Any, url: str, text: str) -> None:
     paragraph._p.append(link)
 
 
-def _drop_theme_fonts(style_element: Any) -> None:
+def drop_theme_fonts(style_element: Any) -> None:
     """Word prefers a style's theme font (Calibri) over its named one; keep only the name."""
     fonts = style_element.find(qn("w:rPr") + "/" + qn("w:rFonts"))
     if fonts is None:
@@ -300,7 +294,7 @@ def _drop_theme_fonts(style_element: Any) -> None:
         fonts.attrib.pop(qn(attribute), None)
 
 
-def _page_numbers(paragraph: Any) -> None:
+def page_numbers(paragraph: Any) -> None:
     """``Trang 3`` centred in the footer, as a PAGE field Word fills in."""
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.add_run("Trang ")
@@ -324,32 +318,15 @@ def _page_numbers(paragraph: Any) -> None:
 # --- PDF -----------------------------------------------------------------------------------
 
 
-@functools.cache
-def _fonts() -> tuple[str, str]:
-    """Register DejaVu Sans with reportlab once per process; returns (regular, bold)."""
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    # fonts-dejavu-core has no oblique faces: <i> falls back to the upright ones.
-    faces: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
-        (0, 0, FONT),
-        (1, 0, FONT_BOLD),
-        (0, 1, FONT),
-        (1, 1, FONT_BOLD),
-    )
-    for bold, italic, name in faces:
-        addMapping(FONT, bold, italic, name)
-    return FONT, FONT_BOLD
-
-
-def _markup(text: str) -> str:
+def markup(text: str) -> str:
     """Plain text as reportlab Paragraph markup: escaped, line breaks kept."""
-    return escape(_clean(text)).replace("\n", "<br/>")
+    return escape(clean_text(text)).replace("\n", "<br/>")
 
 
 def to_pdf(meeting: Meeting, groups: list[Group], base_url: str = "", made_by: str = "") -> bytes:
     """The same record as a PDF: A4, wrapped text, ``Trang x/y`` at the foot of each page; the
     summary and signatures one block that moves whole to the next page rather than split."""
-    regular, bold = _fonts()
+    regular, bold = pdffonts.register()
     base = ParagraphStyle("base", fontName=regular, fontSize=11, leading=15, spaceAfter=5)
     styles = {
         "org": ParagraphStyle("org", base, fontName=bold, spaceAfter=2),
@@ -367,23 +344,23 @@ def to_pdf(meeting: Meeting, groups: list[Group], base_url: str = "", made_by: s
     story: list[Any] = []
     org = meeting.organization
     if org.parent is not None:
-        story.append(Paragraph(_markup(org.parent.name.upper()), base))
-    story.append(Paragraph(_markup(org.name.upper()), styles["org"]))
+        story.append(Paragraph(markup(org.parent.name.upper()), base))
+    story.append(Paragraph(markup(org.name.upper()), styles["org"]))
     story += [Spacer(1, 0.4 * cm), Paragraph(TITLE, styles["title"])]
-    story.append(Paragraph(_markup(meeting.title), styles["meeting"]))
-    story += [Paragraph(_markup(line), base) for line in [*_facts(meeting), _made_at()]]
+    story.append(Paragraph(markup(meeting.title), styles["meeting"]))
+    story += [Paragraph(markup(line), base) for line in [*_facts(meeting), _made_at()]]
     if not groups:
         story.append(Paragraph("Buổi sinh hoạt chưa có góp ý nào.", base))
     for group in groups:
-        story.append(Paragraph(_markup(group.heading), styles["h1"]))
+        story.append(Paragraph(markup(group.heading), styles["h1"]))
         for topic in group.topics:
-            story.append(Paragraph(_markup(topic.title), styles["h2"]))
+            story.append(Paragraph(markup(topic.title), styles["h2"]))
             for entry in topic.entries:
                 story += _pdf_entry(entry, base, styles["quote"], base_url)
                 for reply in entry.replies:
                     story += _pdf_entry(reply, styles["reply"], styles["quote"], base_url)
     ending: list[Any] = [Paragraph("Tổng hợp", styles["h1"])]
-    ending += [Paragraph(_markup(line), base) for line in _summary_lines(summarize(groups))]
+    ending += [Paragraph(markup(line), base) for line in _summary_lines(summarize(groups))]
     ending += [Spacer(1, 0.6 * cm), _pdf_signatures(signatures(meeting, made_by), styles)]
     story.append(KeepTogether(ending))
 
@@ -395,8 +372,8 @@ def to_pdf(meeting: Meeting, groups: list[Group], base_url: str = "", made_by: s
         rightMargin=2 * cm,
         topMargin=2 * cm,
         bottomMargin=2 * cm,
-        title=_clean(f"Góp ý của đảng viên: {meeting.title}"),
-        author=_clean(org.name),
+        title=clean_text(f"Góp ý của đảng viên: {meeting.title}"),
+        author=clean_text(org.name),
     )
     template.build(story, canvasmaker=NumberedCanvas)
     return out.getvalue()
@@ -406,31 +383,31 @@ def _pdf_entry(
     entry: Entry, style: ParagraphStyle, quote: ParagraphStyle, base_url: str = ""
 ) -> list[Any]:
     notes = _notes(entry)
-    text = f"<b>{_markup(entry.author)}</b> ({_markup(entry.when)}) — {_markup(_body(entry))}"
+    text = f"<b>{markup(entry.author)}</b> ({markup(entry.when)}) — {markup(_body(entry))}"
     link = _voice_link(entry, base_url)
     if link:
         shown = escape(link)
         target = shown.replace('"', "&quot;")
         text += f' — nghe tại <a href="{target}" color="blue"><u>{shown}</u></a>'
     if notes:
-        text += f" — <b>{_markup(notes)}</b>"
+        text += f" — <b>{markup(notes)}</b>"
     comment = Paragraph(text, style)
     quoted = _quote(entry)
     if not quoted:
         return [comment]
     indented = ParagraphStyle("quoted", quote, leftIndent=style.leftIndent + 1 * cm)
     # The quote never ends a page without the comment on it.
-    return [KeepTogether([Paragraph(_markup(quoted), indented), comment])]
+    return [KeepTogether([Paragraph(markup(quoted), indented), comment])]
 
 
 def _pdf_signatures(block: Signatures, styles: dict[str, ParagraphStyle]) -> Table:
     """Two columns: the date line over the right one, titles, hints, room to sign, names."""
     sign, hint = styles["sign"], styles["hint"]
-    rows: list[list[Any]] = [["", Paragraph(_markup(block.place_date), hint)]]
-    rows += [[Paragraph(_markup(a), sign), Paragraph(_markup(b), sign)] for a, b in block.rows()]
+    rows: list[list[Any]] = [["", Paragraph(markup(block.place_date), hint)]]
+    rows += [[Paragraph(markup(a), sign), Paragraph(markup(b), sign)] for a, b in block.rows()]
     rows.append([Paragraph(SIGN_HINT, hint), Paragraph(SIGN_HINT, hint)])
     rows.append([Spacer(1, SIGN_SPACE_CM * cm), ""])
-    rows.append([Paragraph(_markup(name), sign) for name in block.names])
+    rows.append([Paragraph(markup(name), sign) for name in block.names])
     width = A4[0] - 4.5 * cm  # the frame: A4 less the margins
     return Table(rows, colWidths=[width / 2, width / 2])
 
@@ -450,7 +427,7 @@ class NumberedCanvas(Canvas):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont(FONT, 9)
+            self.setFont(pdffonts.FONT, 9)
             self.drawCentredString(A4[0] / 2, 1.2 * cm, f"Trang {self.getPageNumber()}/{total}")
             super().showPage()
         super().save()

@@ -8,7 +8,6 @@ and text cleaning are the comments record's (``comments.export``).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
 import docx
@@ -30,27 +29,16 @@ from reportlab.platypus import (
 
 from handbook.comments.export import (
     NumberedCanvas,
-    _clean,
-    _drop_theme_fonts,
-    _fonts,
-    _markup,
-    _page_numbers,
+    clean_text,
+    drop_theme_fonts,
+    markup,
+    page_numbers,
 )
+from handbook.core import pdffonts
 from handbook.minutes.models import Signer
-from handbook.minutes.record import NATION, TITLE, Record, numbered
+from handbook.minutes.record import NATION, TITLE, Copy, numbered
 
 DRAFT = "BẢN DỰ THẢO: chưa được chủ trì và thư ký duyệt."
-
-
-@dataclass(frozen=True)
-class Copy:
-    """What an export draws: the record, its hash once approved, and the approvals."""
-
-    record: Record
-    #: ``None`` for a draft.
-    sha256: str | None
-    #: "Đã duyệt trên ứng dụng lúc …" by signer.
-    signed: dict[Signer, str] = field(default_factory=dict)
 
 
 def _lines(copy: Copy) -> list[str]:
@@ -81,9 +69,9 @@ def to_docx(copy: Copy) -> bytes:
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = "Times New Roman", Pt(13)
     normal.font.color.rgb = RGBColor(0, 0, 0)
-    _drop_theme_fonts(normal.element)
-    document.core_properties.title = _clean(f"Biên bản: {record.meeting_title}")
-    _page_numbers(section.footer.paragraphs[0])
+    drop_theme_fonts(normal.element)
+    document.core_properties.title = clean_text(f"Biên bản: {record.meeting_title}")
+    page_numbers(section.footer.paragraphs[0])
 
     head = document.add_table(rows=1, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -91,14 +79,14 @@ def to_docx(copy: Copy) -> bytes:
     for index, line in enumerate([*record.header, "*"]):
         cell = left.paragraphs[0] if index == 0 else left.add_paragraph()
         cell.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        cell.add_run(_clean(line)).bold = index == len(record.header) - 1
+        cell.add_run(clean_text(line)).bold = index == len(record.header) - 1
     nation = right.paragraphs[0]
     nation.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = nation.add_run(NATION)
     run.bold = run.underline = True
     when = right.add_paragraph()
     when.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    when.add_run(_clean(record.place_date)).italic = True
+    when.add_run(clean_text(record.place_date)).italic = True
 
     for text, size, bold, italic in (
         (TITLE, 15, True, False),
@@ -109,15 +97,15 @@ def to_docx(copy: Copy) -> bytes:
     ):
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(_clean(text))
+        run = paragraph.add_run(clean_text(text))
         run.bold, run.italic, run.font.size = bold, italic, Pt(size)
 
     for index, part in enumerate(record.parts):
         heading = document.add_paragraph()
         heading.paragraph_format.space_before = Pt(8)
-        heading.add_run(_clean(numbered(index, part.title))).bold = True
+        heading.add_run(clean_text(numbered(index, part.title))).bold = True
         for line in part.body.split("\n"):
-            document.add_paragraph(_clean(line))
+            document.add_paragraph(clean_text(line))
 
     signatures = document.add_table(rows=1, cols=2)
     signatures.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -128,7 +116,7 @@ def to_docx(copy: Copy) -> bytes:
         ):
             paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(_clean(text))
+            run = paragraph.add_run(clean_text(text))
             run.bold, run.italic = bold, italic
     out = io.BytesIO()
     document.save(out)
@@ -140,7 +128,7 @@ def to_docx(copy: Copy) -> bytes:
 
 def to_pdf(copy: Copy) -> bytes:
     record = copy.record
-    regular, bold = _fonts()
+    regular, bold = pdffonts.register()
     base = ParagraphStyle("base", fontName=regular, fontSize=11.5, leading=16, spaceAfter=3)
     centre = ParagraphStyle("centre", base, alignment=TA_CENTER)
     strong = ParagraphStyle("strong", centre, fontName=bold)
@@ -152,27 +140,27 @@ def to_pdf(copy: Copy) -> bytes:
     }
     last = len(record.header) - 1
     left = [
-        Paragraph(_markup(line), strong if i == last else centre)
+        Paragraph(markup(line), strong if i == last else centre)
         for i, line in enumerate(record.header)
     ]
     left.append(Paragraph("*", centre))
     right = [
         Paragraph(f"<u>{NATION}</u>", strong),
-        Paragraph(f"<i>{_markup(record.place_date)}</i>", centre),
+        Paragraph(f"<i>{markup(record.place_date)}</i>", centre),
     ]
     top = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])  # reportlab's default is bottom
     story: list[Any] = [Table([[left, right]], colWidths=[7.5 * cm, 8.5 * cm], style=top)]
     story += [
         Paragraph(TITLE, styles["title"]),
-        Paragraph(_markup(record.subtitle), strong),
-        Paragraph(_markup(record.meeting_title), centre),
-        Paragraph(_markup(f"Phiên bản {record.number}"), styles["note"]),
-        *(Paragraph(_markup(line), styles["note"]) for line in _lines(copy)),
+        Paragraph(markup(record.subtitle), strong),
+        Paragraph(markup(record.meeting_title), centre),
+        Paragraph(markup(f"Phiên bản {record.number}"), styles["note"]),
+        *(Paragraph(markup(line), styles["note"]) for line in _lines(copy)),
         Spacer(1, 0.3 * cm),
     ]
     for index, part in enumerate(record.parts):
-        story.append(Paragraph(_markup(numbered(index, part.title)), styles["h"]))
-        story += [Paragraph(_markup(line), styles["body"]) for line in part.body.split("\n")]
+        story.append(Paragraph(markup(numbered(index, part.title)), styles["h"]))
+        story += [Paragraph(markup(line), styles["body"]) for line in part.body.split("\n")]
     # One row per line of the block, so each name sits level with the other however the
     # notes above them wrap.
     roles, notes, names = zip(
@@ -180,9 +168,9 @@ def to_pdf(copy: Copy) -> bytes:
     )
     rows: list[list[Any]] = [
         [Paragraph(role, strong) for role in roles],
-        [Paragraph(_markup(note), styles["note"]) for note in notes],
+        [Paragraph(markup(note), styles["note"]) for note in notes],
         ["", ""],
-        [Paragraph(_markup(name), strong) for name in names],
+        [Paragraph(markup(name), strong) for name in names],
     ]
     block = Table(
         rows, colWidths=[8 * cm, 8 * cm], rowHeights=[None, None, 1.2 * cm, None], style=top
@@ -197,8 +185,8 @@ def to_pdf(copy: Copy) -> bytes:
         rightMargin=2 * cm,
         topMargin=2 * cm,
         bottomMargin=2 * cm,
-        title=_clean(f"Biên bản: {record.meeting_title}"),
-        author=_clean(record.header[-1]),
+        title=clean_text(f"Biên bản: {record.meeting_title}"),
+        author=clean_text(record.header[-1]),
     )
     template.build(story, canvasmaker=NumberedCanvas)
     return out.getvalue()

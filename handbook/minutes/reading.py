@@ -22,9 +22,9 @@ from handbook.core.timeutil import utcnow
 from handbook.meetings.models import Meeting
 from handbook.meetings.routes import meeting_page
 from handbook.minutes import approval, jobs, operations, record
-from handbook.minutes.export import Copy
 from handbook.minutes.models import Minutes, MinutesAudio
 from handbook.minutes.policy import reads_draft
+from handbook.minutes.record import Copy
 from handbook.minutes.routes import bp, loaded, signed_notes
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

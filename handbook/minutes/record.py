@@ -12,12 +12,13 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from handbook.core.timeutil import to_local
 from handbook.meetings.models import Meeting, MeetingKind
+from handbook.minutes.models import Signer
 from handbook.orgs.models import Organization, OrgKind
 
 NATION = "ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -151,3 +152,14 @@ def subtitle(meeting: Meeting, moment: datetime) -> str:
         return f"Hội nghị {meeting.organization.name} {when}"
     kind = "thường kỳ" if meeting.kind is MeetingKind.REGULAR else "chuyên đề"
     return f"Sinh hoạt chi bộ {kind} {when}"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """What an export draws: the record, its hash once approved, and the approvals."""
+
+    record: Record
+    #: ``None`` for a draft.
+    sha256: str | None
+    #: "Đã duyệt trên ứng dụng lúc …" by signer.
+    signed: dict[Signer, str] = field(default_factory=dict)

@@ -3,8 +3,8 @@ its encryption while it waits to be printed.
 
 Each slip has the member's name, sign-in name and one-time password, the site's address and
 what happens at the first sign-in. Ten slips a page on a fixed grid, so a page break never
-splits one. DejaVu Sans (as ``comments/export.py``): the PDF core fonts have no Vietnamese
-glyph; the password in DejaVu Sans Mono, where no two of its symbols look alike.
+splits one. DejaVu Sans (``core.pdffonts``); the password in DejaVu Sans Mono, where no two
+of its symbols look alike.
 
 The sheet is stored sealed (Fernet: AES and an HMAC) under a key derived from the app's
 ``SECRET_KEY`` and the import's id, so a copy of the database (a backup, free pages of SQLite
@@ -14,7 +14,6 @@ that still hold an erased row) does not give the passwords away without the key.
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import math
 from collections.abc import Iterable
@@ -27,11 +26,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-FONT_DIR = "/usr/share/fonts/truetype/dejavu"
-FONT, FONT_BOLD, FONT_MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono-Bold"
+from handbook.core import pdffonts
+from handbook.core.pdffonts import FONT, FONT_BOLD, FONT_MONO
+
 #: The grid: two slips across, five down.
 COLUMNS, ROWS = 2, 5
 PER_PAGE = COLUMNS * ROWS
@@ -47,20 +46,9 @@ class Slip:
     password: str
 
 
-@functools.cache
-def _fonts() -> None:
-    """Register the faces with reportlab once per process."""
-    for name, file in (
-        (FONT, "DejaVuSans.ttf"),
-        (FONT_BOLD, "DejaVuSans-Bold.ttf"),
-        (FONT_MONO, "DejaVuSansMono-Bold.ttf"),
-    ):
-        pdfmetrics.registerFont(TTFont(name, f"{FONT_DIR}/{file}"))
-
-
 def render(org_name: str, app_url: str, slips: Iterable[Slip], made_at: str) -> bytes:
     """The sheet as a PDF: ``made_at`` is printed at each page's foot (``12:30 ngày 1/12/2026``)."""
-    _fonts()
+    pdffonts.register()
     slips = list(slips)
     pages = max(1, math.ceil(len(slips) / PER_PAGE))
     out = io.BytesIO()

@@ -9,7 +9,6 @@ Every event answers through its ack: ``{"ok": true, ...}`` or ``{"ok": false, "s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,37 +16,15 @@ from flask import request
 from flask_socketio import join_room
 
 from handbook.accounts.models import User
-from handbook.comments.events import member
-from handbook.core import db
+from handbook.comments.events import handle
 from handbook.core.extensions import socketio
-from handbook.core.realtime import forget_request
 from handbook.voting import service
 from handbook.voting.operations import VoteError
 
-logger = logging.getLogger(__name__)
-
-_SIGNED_OUT = {
-    "ok": False,
-    "status": 401,
-    "error": "Phiên đăng nhập đã hết. Vui lòng đăng nhập lại.",
-}
-
 
 def _handle(work: Callable[[User], dict[str, Any]]) -> dict[str, Any]:
-    try:
-        user = member()
-        if user is None:
-            return _SIGNED_OUT
-        return work(user)
-    except VoteError as error:
-        db.session.rollback()
-        return service.refusal(error)
-    except Exception:
-        db.session.rollback()
-        logger.exception("vote event failed")  # the traceback names no ballot's choice
-        return {"ok": False, "status": 500, "error": "Hệ thống gặp sự cố, vui lòng gửi lại."}
-    finally:
-        forget_request()
+    # A failure's traceback names no ballot's choice: the payload is not logged.
+    return handle(work, VoteError, service.refusal, "vote")
 
 
 @socketio.on("vote.join")
