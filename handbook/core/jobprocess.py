@@ -54,6 +54,8 @@ STABLE_AFTER_S = 60.0
 STOP_TIMEOUT_S = 10.0
 
 _PR_SET_PDEATHSIG = 1
+#: The parents this process already follows.
+_followed: set[int] = set()
 #: ``ioprio_set`` by machine (no libc wrapper exists); elsewhere disk priority is left alone.
 _IOPRIO_SET = {"x86_64": 251, "aarch64": 30, "riscv64": 30}
 _IOPRIO_WHO_PROCESS, _IOPRIO_CLASS_BE, _IOPRIO_CLASS_SHIFT = 1, 2, 13
@@ -82,7 +84,11 @@ def lower_priority(pid: int, nice: int) -> None:
 
 
 def follow_parent(parent: int) -> None:
-    """End this process (SIGKILL) when ``parent`` ends, even by SIGKILL."""
+    """End this process (SIGKILL) when ``parent`` ends, even by SIGKILL (once per process:
+    ``python -m handbook worker`` asks before the app is imported, the command again)."""
+    if parent in _followed:
+        return
+    _followed.add(parent)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:

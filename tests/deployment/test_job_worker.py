@@ -172,3 +172,24 @@ def test_the_worker_ends_with_serve(tmp_path: Path, how: signal.Signals) -> None
             assert server.process.returncode in (0, 1), server.log_path.read_text()
     finally:
         server.close()
+
+
+def test_a_worker_whose_serve_is_gone_ends_before_loading_the_app(tmp_path: Path) -> None:
+    """serve's worker follows serve before it imports the app (seconds at its low priority on
+    a busy machine): told to follow a process that is not its parent (as when serve ended
+    before it got going), it ends at once, with nothing of the app's made (no instance
+    folder). Before, it imported and built the app first: a serve killed just after starting
+    it left it running on for those seconds (one run saw 15)."""
+    instance = tmp_path / "instance"
+    env = embedded_env(instance, SECRET_KEY="job-worker-test")
+    ended = subprocess.run(
+        [sys.executable, "-m", "handbook", "worker", "--workers", "1", "--parent", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ended.returncode != 0
+    assert "serve (pid 1) has ended" in ended.stderr
+    assert not instance.exists()
