@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
+
+from tests.browser.helpers import axe_violations
 
 #: Smallest tap target (WCAG 2.5.5 and Android's 48 dp) and smallest body text, in CSS px.
 TARGET = 48
@@ -78,6 +81,20 @@ def measure(page: Any) -> tuple[list[str], list[str]]:
     """The page's problems, and the inline links allowed their line's height."""
     found = page.evaluate(MEASURE)
     return found["problems"], found["allowed"]
+
+
+#: axe-core's impacts that fail a page.
+SERIOUS = frozenset({"serious", "critical"})
+
+
+def checked(page: Any, shot: Path) -> None:
+    """A screenshot to look at, and the page held to the phone rules: no serious axe-core
+    violation, tap targets of 48 px, text of 18 px, no sideways scrolling."""
+    page.screenshot(path=shot, full_page=True)
+    serious = [v for v in axe_violations(page) if v[1] in SERIOUS]
+    assert serious == [], (shot.name, serious)
+    problems, _allowed = measure(page)
+    assert problems == [], (shot.name, problems)
 
 
 def open_page(page: Any, url: str) -> None:

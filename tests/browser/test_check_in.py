@@ -13,10 +13,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.helpers import axe_violations, create_meeting, phone_page, poll, sign_in
-from tests.browser.look import measure
-
-SERIOUS = {"serious", "critical"}
+from tests.browser.helpers import create_meeting, phone_page, poll, sign_in
+from tests.browser.look import checked
 
 
 def _decode(page: Any) -> str:
@@ -28,11 +26,7 @@ def _decode(page: Any) -> str:
 
 
 def _look(page: Any, shots: Path, name: str) -> None:
-    page.screenshot(path=shots / f"{name}.png", full_page=True)
-    problems, _allowed = measure(page)
-    assert problems == [], problems
-    serious = [v for v in axe_violations(page) if v[1] in SERIOUS]
-    assert serious == [], serious
+    checked(page, shots / f"{name}.png")
 
 
 def test_members_check_in_by_the_rotating_code_and_the_screen_follows(

@@ -13,22 +13,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import axe_violations, create_meeting, phone_page, poll, sign_in
-from tests.browser.look import measure
+from tests.browser.helpers import create_meeting, phone_page, poll, sign_in
+from tests.browser.look import checked
 
 #: The server's first start (the demo data) and a voice reading the minutes on 2 shared cores.
 pytestmark = pytest.mark.timeout(420)
 
-SERIOUS = {"serious", "critical"}
 CONCLUSION = "Chi bộ thống nhất thông qua nghị quyết; giao đồng chí Dũng theo dõi thực hiện."
 
 
 def _look(page: Any, shots: Path, name: str) -> None:
-    page.screenshot(path=shots / f"{name}.png", full_page=True)
-    problems, _allowed = measure(page)
-    assert problems == [], problems
-    serious = [v for v in axe_violations(page) if v[1] in SERIOUS]
-    assert serious == [], serious
+    checked(page, shots / f"{name}.png")
 
 
 def test_the_secretary_edits_hears_and_the_signers_approve_the_minutes(

@@ -15,12 +15,11 @@ from playwright.sync_api import expect
 
 from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import VIETNAM_TZ
-from tests.browser.helpers import axe_violations, create_meeting, phone_page, poll, sign_in
-from tests.browser.look import measure
+from tests.browser.helpers import create_meeting, phone_page, poll, sign_in
+from tests.browser.look import checked
 
 SECRETARY, LAN, PAO = "0912000011", "0912000012", "0912000013"
 BRANCH = "Chi bộ thôn Khuổi Luông"
-SERIOUS = {"serious", "critical"}
 
 
 def _shots(artifacts_dir: Path) -> Path:
@@ -30,13 +29,7 @@ def _shots(artifacts_dir: Path) -> Path:
 
 
 def _checked(page: Any, name: str, shots: Path) -> None:
-    """A screenshot to look at, and the page held to the phone rules: axe-core (no serious
-    violation), tap targets of 48 px, text of 18 px, no sideways scrolling."""
-    page.screenshot(path=shots / f"{name}.png", full_page=True)
-    found = [f"{rule} ({impact}) at {where}" for rule, impact, where in axe_violations(page)]
-    assert [v for v in found if any(f"({level})" in v for level in SERIOUS)] == [], name
-    problems, _allowed = measure(page)
-    assert problems == [], name
+    checked(page, shots / f"{name}.png")
 
 
 def _main_text(page: Any) -> str:

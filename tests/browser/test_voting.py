@@ -13,23 +13,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import axe_violations, phone_page, poll, sign_in
-from tests.browser.look import measure
+from tests.browser.helpers import phone_page, poll, sign_in
+from tests.browser.look import checked
 
 pytestmark = pytest.mark.timeout(420)
 
-SERIOUS = {"serious", "critical"}
 SECRETARY, LAN, PAO = "0912000011", "0912000012", "0912000013"
 RECORDED = "Đã ghi nhận phiếu của đồng chí."
 CLOSED_FIRST = "Biểu quyết đã kết thúc trước khi phiếu của đồng chí được gửi."
 
 
 def _look(page: Any, shots: Path, name: str) -> None:
-    page.screenshot(path=shots / f"{name}.png", full_page=True)
-    problems, _allowed = measure(page)
-    assert problems == [], (name, problems)
-    serious = [v for v in axe_violations(page) if v[1] in SERIOUS]
-    assert serious == [], (name, serious)
+    checked(page, shots / f"{name}.png")
 
 
 def _api(page: Any, base: str, method: str, path: str, **data: Any) -> Any:
