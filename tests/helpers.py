@@ -104,18 +104,27 @@ def polyglot_pdf(tmp_path: Path) -> bytes:
 # --- a demo member against a real server -----------------------------------------------------
 
 
-def demo_session(base: str, login: str) -> requests.Session:
-    """An HTTP session signed in as the demo member ``login`` on the server at ``base``."""
+def demo_session(base: str, login: str, password: str = DEMO_PASSWORD) -> requests.Session:
+    """An HTTP session signed in as ``login`` (a demo member by default) on the server at
+    ``base``."""
     session = requests.Session()
     form = session.get(f"{base}/login", timeout=30).text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     session.post(
         f"{base}/login",
-        data={"login": login, "password": DEMO_PASSWORD, "csrf_token": token},
+        data={"login": login, "password": password, "csrf_token": token},
         timeout=60,
     )
     assert "session" in session.cookies
     return session
+
+
+def api_session(base: str, login: str, password: str) -> tuple[requests.Session, str]:
+    """A signed-in session and its CSRF token for the API's writes."""
+    session = demo_session(base, login, password)
+    me = session.get(f"{base}/api/v1/me", timeout=30)
+    assert me.status_code == 200, me.text
+    return session, me.json()["csrf_token"]
 
 
 class Reader:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -34,6 +33,7 @@ from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from tests.docs_store import makers
+from tests.helpers import api_session
 from tests.live import ROOT, embedded_env, free_port, start_redis, stop, wait_http
 
 pytestmark = pytest.mark.timeout(300)
@@ -227,21 +227,6 @@ def _prepared_instance(instance: Path) -> int:
     return meeting_id
 
 
-def _sign_in(base: str) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    form = session.get(f"{base}/login", timeout=30).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
-    assert token is not None
-    session.post(
-        f"{base}/login",
-        data={"login": SECRETARY, "password": PASSWORD, "csrf_token": token.group(1)},
-        timeout=60,
-    )
-    me = session.get(f"{base}/api/v1/me", timeout=30)
-    assert me.status_code == 200, me.text
-    return session, me.json()["csrf_token"]
-
-
 def _upload(base: str, session: requests.Session, csrf: str, meeting: int, **files: bytes) -> list:
     answer = session.post(
         f"{base}/meetings/{meeting}/documents",
@@ -279,7 +264,7 @@ def test_a_scan_uploaded_while_documents_are_voiced_is_read_at_once(tmp_path: Pa
         )
         try:
             wait_http(f"{base}/login", server, log=log_path)
-            session, csrf = _sign_in(base)
+            session, csrf = api_session(base, SECRETARY, PASSWORD)
             voiced = _upload(
                 base, session, csrf, meeting, **{"bao-cao-1.txt": _long_text(1)}
             ) + _upload(base, session, csrf, meeting, **{"bao-cao-2.txt": _long_text(2)})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import sqlalchemy as sa
 from flask import Flask
 
@@ -39,7 +37,7 @@ from handbook.meetings.models import Meeting
 from handbook.orgs.models import OrgKind, Role
 from handbook.orgs.operations import add_membership, create_organization
 from tests.conftest import login
-from tests.helpers import TEXT, create_meeting, response_text, upload_document
+from tests.helpers import TEXT, api_session, create_meeting, response_text, upload_document
 from tests.live import ROOT, free_port, start_redis, stop, wait_http
 
 pytestmark = pytest.mark.timeout(300)
@@ -247,21 +245,6 @@ def _status(db_path: Path) -> list[tuple[str, int]]:
         return conn.execute("SELECT status, page_count FROM documents ORDER BY id").fetchall()
 
 
-def _sign_in(base: str, phone: str, password: str) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    form = session.get(f"{base}/login", timeout=30).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
-    assert token is not None
-    session.post(
-        f"{base}/login",
-        data={"login": phone, "password": password, "csrf_token": token.group(1)},
-        timeout=60,
-    )
-    me = session.get(f"{base}/api/v1/me", timeout=30)
-    assert me.status_code == 200, me.text
-    return session, me.json()["csrf_token"]
-
-
 def test_real_serve_and_worker_an_upload_during_an_outage_is_read_after_it(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
@@ -315,7 +298,7 @@ def test_real_serve_and_worker_an_upload_during_an_outage_is_read_after_it(
         try:
             base = f"http://127.0.0.1:{port}"
             wait_http(f"{base}/login", serve, log=serve_log)
-            session, csrf = _sign_in(base, "0912999001", "mat-khau-1")
+            session, csrf = api_session(base, "0912999001", "mat-khau-1")
 
             redis_server.stop()
             answer = session.post(
