@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pypdf import PageObject, PasswordType, PdfReader
 from pypdf.errors import DependencyError, PdfReadError
+from pypdf.generic import ArrayObject, NameObject, StreamObject
 
 from ..errors import ExtractionError, too_many_pages
 from . import ocr as ocr_tools
@@ -130,10 +131,28 @@ def read_pdf(
 
 def _texts(path: Path, reader: PdfReader, first: int, last: int, clock: _Clock) -> list[str]:
     """Text layers of pages ``first``..``last``: pdftotext's, or pypdf's when it fails."""
+    for index in range(first - 1, last):
+        _inflate_contents(reader.pages[index])
     texts = page_texts(path, first, last, time_budget=clock.left())
     if texts is None:
         texts = [reader.pages[index].extract_text() or "" for index in range(first - 1, last)]
     return texts
+
+
+def _inflate_contents(page: PageObject) -> None:
+    """Inflate the page's content streams under pypdf's limit on inflated size (raising its
+    LimitReachedError: ``too_complex``), before pdftotext, which has no such limit: a 2 MB
+    stream that inflates to 2 GiB kept it busy for 17 s of CPU, an upload's worth each time.
+    A few milliseconds for an ordinary page."""
+    contents = page.get(NameObject("/Contents"))
+    if contents is None:
+        return
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, ArrayObject) else [contents]
+    for stream in streams:
+        stream = stream.get_object()
+        if isinstance(stream, StreamObject):
+            stream.get_data()
 
 
 def _pypdf_text(page: PageObject, text: str) -> str:

@@ -19,7 +19,9 @@ queues by name.
 The database, not the queue, is the record of work to do. Queueing a job never raises when
 the queue cannot be reached (Redis down): the caller has already committed, so answering
 500 would only make the user repeat what is kept. The work waits in the database ("đang chờ
-xử lý") and a periodic sweep queues it once the queue answers again. Every job must
+xử lý") and its sweep queues it once the queue answers again: at once, when a consumer's
+worker that could not read the queue reads it again (``_Huey.dequeue`` runs ``recover``), and
+every minute besides (a periodic task), for what a consumer never saw fail. Every job must
 therefore have such a sweep (or be one).
 """
 
@@ -113,6 +115,10 @@ class _Huey(Huey):
     long_storage: BaseStorage
     #: Long jobs this process's workers may still start; ``None`` outside a consumer.
     long_slots: threading.BoundedSemaphore | None = None
+    #: Set when a worker of this process could not read the queue; the first worker to read it
+    #: again clears it and runs the sweeps (``recover``): work kept in the database during
+    #: the outage is queued at once, not at the next minute's sweep.
+    _queue_lost = threading.Event()
 
     def get_task_wrapper_class(self) -> type[TaskWrapper]:
         return _TolerantTask
@@ -133,6 +139,20 @@ class _Huey(Huey):
         return Result(self, task) if self.results else None
 
     def dequeue(self) -> Any:
+        try:
+            task = self._dequeue()
+        except Exception:
+            self._queue_lost.set()
+            raise  # Huey's consumer logs it and tries again after a pause
+        if self._queue_lost.is_set() and _bound_app is not None:
+            with _back_lock:
+                if self._queue_lost.is_set():
+                    logger.warning("the job queue answers again: queueing the work kept meanwhile")
+                    self._queue_lost.clear()
+                    recover(_bound_app)
+        return task
+
+    def _dequeue(self) -> Any:
         while (task := super().dequeue()) is not None:
             if not getattr(task, "long_running", False):
                 return task
@@ -181,6 +201,8 @@ huey = _Huey("handbook", storage_class=MemoryStorage, utc=True)
 _bound_app: Flask | None = None
 #: Called when a consumer starts, to re-queue work a crash left half done.
 _recoveries: list[Callable[[], object]] = []
+#: One worker at a time runs the sweeps when the queue answers again.
+_back_lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:

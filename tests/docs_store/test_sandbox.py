@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,6 +60,27 @@ def test_flate_bomb(flate_bomb: Path) -> None:
     assert sandboxed_error(flate_bomb).code in BOMB_CODES
 
 
+def test_a_flate_bomb_never_reaches_pdftotext(
+    flate_bomb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pypdf's limit on inflated size is met before pdftotext, which has none, is started."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    marker = tmp_path / "pdftotext-ran"
+    real = shutil.which("pdftotext")
+    assert real is not None
+    spy = tools / "pdftotext"
+    spy.write_text(f'#!/bin/sh\ntouch "{marker}"\nexec "{real}" "$@"\n')
+    spy.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    assert sandboxed_error(flate_bomb).code == "too_complex"
+    assert not marker.exists()
+    text = tmp_path / "text.pdf"
+    makers.text_pdf(text)  # the spy itself works: an ordinary PDF goes through it
+    extract_sandboxed(text, "pdf", **LIMITS)  # type: ignore[arg-type]
+    assert marker.exists()
+
+
 def test_nested_arrays(nested_pdf: Path) -> None:
     assert sandboxed_error(nested_pdf).code in BOMB_CODES
 
@@ -86,13 +108,14 @@ def test_zip_bomb(zip_bomb: Path) -> None:
 
 
 def test_memory_limit(tmp_path: Path) -> None:
-    """A 70 MB content stream is within pypdf's own limits but not within 128 MB of memory
-    (with time enough that, on a loaded machine too, memory is what stops it)."""
-    body = b"BT /F1 12 Tf 50 700 Td (Nghi quyet chi bo) Tj ET\n" * (70 * 1024 * 1024 // 50)
+    """A 30 MB content stream is within pypdf's own limits but not within 96 MB of memory
+    (with time enough that, on a loaded machine too, memory is what stops it). 96 MB reads a
+    1 MB stream of the same text; the lower the limit, the sooner the parser meets it."""
+    body = b"BT /F1 12 Tf 50 700 Td (Nghi quyet chi bo) Tj ET\n" * (30 * 1024 * 1024 // 50)
     path = hostile.raw_pdf(
         tmp_path / "big.pdf", zlib.compress(body, 1), filters="/Filter /FlateDecode "
     )
-    assert sandboxed_error(path, memory_mb=128, timeout=600).code == "memory"
+    assert sandboxed_error(path, memory_mb=96, timeout=600).code == "memory"
 
 
 def test_wall_clock_timeout(text_pdf: Path) -> None:
