@@ -2,16 +2,18 @@
 reach, at 360 × 740 (a cheap phone) and 1280 × 800, in light and dark mode, saved as
 ``test-artifacts/look/<who>-<page>-<width>-<scheme>.png``; on each, every visible control is at
 least 48 × 48 px (a link inside running text excepted: it keeps its line's height), every
-text at least 18 px (the unread count on the bell excepted), nothing scrolls sideways, and the
-header is one line. Then the reading size: three sizes, in the header of every page, applied at
-once, and kept on the account (after a reload, and in another browser signed in as the same
-member), with the header on one line in each. And the document page's scripts and styles, as
-sent, stay under 30 KB."""
+text at least 18 px (the unread count on the bell excepted), nothing scrolls sideways, the
+header is one line, and, on the phone, axe-core finds no serious or critical violation (colour
+contrast, names of controls, landmarks, language). Then the reading size: three sizes, in the
+header of every page, applied at once, and kept on the account (after a reload, and in another
+browser signed in as the same member), with the header on one line in each. And the document
+page's scripts and styles, as sent, stay under 30 KB."""
 
 from __future__ import annotations
 
 import re
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,20 @@ import pytest
 from playwright.sync_api import expect
 
 from handbook.demo import DEMO_PASSWORD
-from tests.browser.helpers import phone_page, sign_in
-from tests.browser.look import measure, member_pages, open_page, secretary_pages
+from tests.browser.helpers import axe_violations, phone_page, sign_in
+from tests.browser.look import SERIOUS, measure, member_pages, open_page, secretary_pages
 
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+#: Who signs in (nobody, for the sign-in page), and the pages they reach.
+WHO: dict[str, tuple[str | None, Callable[[Any, str], dict[str, str]]]] = {
+    "anonymous": (None, lambda _page, _base: {"login": "/login"}),
+    "member": ("0912000003", member_pages),
+    "secretary": ("0912000001", secretary_pages),
+    "admin": (
+        "admin",
+        lambda _page, _base: {"tree": "/admin/tree", "voices": "/admin/voices", "home": "/"},
+    ),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -33,51 +45,47 @@ def shots(artifacts_dir: Path) -> Path:
     return folder
 
 
-def _visit(
-    page: Any, base: str, pages: dict[str, str], shots: Path, who: str, tag: str
-) -> list[str]:
-    found = []
-    for name, path in pages.items():
-        open_page(page, f"{base}{path}")
-        page.screenshot(path=shots / f"{who}-{name}-{tag}.png", full_page=True)
-        problems, _allowed = measure(page)
-        found += [f"{who} {name} ({path}): {problem}" for problem in problems]
+def _problems(page: Any, label: str, axe: bool) -> list[str]:
+    """What ``measure`` finds on the page, and axe-core's serious violations when ``axe``."""
+    found = [f"{label}: {problem}" for problem in measure(page)[0]]
+    if axe:
+        found += [
+            f"{label}: axe {rule} ({impact}) at {targets}"
+            for rule, impact, targets in axe_violations(page)
+            if impact in SERIOUS
+        ]
     return found
 
 
+@pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", SIZES)
 def test_every_page_fits_with_big_controls_and_text(
-    browser: Any, live_server: str, shots: Path, size: str, scheme: str
+    browser: Any, live_server: str, shots: Path, size: str, scheme: str, who: str
 ) -> None:
     tag = f"{SIZES[size]['width']}-{scheme}"
+    axe = size == "phone"  # the phone comes first; the colours are the same on a desktop
+    login, pages = WHO[who]
     problems: list[str] = []
-    for who, login, pages in (
-        ("anonymous", None, lambda page: {"login": "/login"}),
-        ("member", "0912000003", lambda page: member_pages(page, live_server)),
-        ("secretary", "0912000001", lambda page: secretary_pages(page, live_server)),
-        (
-            "admin",
-            "admin",
-            lambda page: {"tree": "/admin/tree", "voices": "/admin/voices", "home": "/"},
-        ),
-    ):
-        context = browser.new_context(viewport=SIZES[size], locale="vi-VN", color_scheme=scheme)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        try:
-            if login:
-                sign_in(page, live_server, login)
-            problems += _visit(page, live_server, pages(page), shots, who, tag)
-            if who == "member":  # the header's two menus, open
-                page.goto(f"{live_server}/")
-                for menu, name in (("#menu", "menu-open"), ("#text-size-menu", "text-size-open")):
-                    page.locator(f"{menu} > summary").click()
-                    expect(page.locator(f"{menu} .panel")).to_be_visible()
-                    page.screenshot(path=shots / f"member-{name}-{tag}.png")
-                    problems += [f"{name}: {p}" for p in measure(page)[0]]
-        finally:
-            context.close()
+    context = browser.new_context(viewport=SIZES[size], locale="vi-VN", color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        if login:
+            sign_in(page, live_server, login)
+        for name, path in pages(page, live_server).items():
+            open_page(page, f"{live_server}{path}")
+            page.screenshot(path=shots / f"{who}-{name}-{tag}.png", full_page=True)
+            problems += _problems(page, f"{who} {name} ({path})", axe)
+        if who == "member":  # the header's two menus, open
+            page.goto(f"{live_server}/")
+            for menu, name in (("#menu", "menu-open"), ("#text-size-menu", "text-size-open")):
+                page.locator(f"{menu} > summary").click()
+                expect(page.locator(f"{menu} .panel")).to_be_visible()
+                page.screenshot(path=shots / f"member-{name}-{tag}.png")
+                problems += _problems(page, name, axe)
+    finally:
+        context.close()
     assert problems == []
 
 
