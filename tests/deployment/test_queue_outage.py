@@ -241,6 +241,13 @@ def _never_queued_document() -> int:
 # --- end to end: the real `serve` and `worker` processes ----------------------------------
 
 
+def _wait_for_line(log: Path, line: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READ_WITHIN_S
+    while line not in log.read_text(errors="replace"):
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
 def _status(db_path: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(db_path, timeout=30) as conn:
         return conn.execute("SELECT status, page_count FROM documents ORDER BY id").fetchall()
@@ -300,6 +307,7 @@ def test_real_serve_and_worker_an_upload_during_an_outage_is_read_after_it(
             base = f"http://127.0.0.1:{port}"
             wait_http(f"{base}/login", serve, log=serve_log)
             session, csrf = api_session(base, "0912999001", "mat-khau-1")
+            _wait_for_line(worker_log, "Huey consumer started", worker)  # it finds nothing
 
             redis_server.stop()
             answer = session.post(
@@ -312,6 +320,7 @@ def test_real_serve_and_worker_an_upload_during_an_outage_is_read_after_it(
             assert answer.json()["documents"][0]["label"] == "đang chờ xử lý"
             assert _status(db_path) == [("queued", 0)]
 
+            _wait_for_line(worker_log, "Error reading from queue", worker)  # it noticed
             redis_server.start()  # the worker reads the queue again, sweeps, and reads it
             deadline = time.monotonic() + READ_WITHIN_S
             while time.monotonic() < deadline and _status(db_path)[0][0] == "queued":
