@@ -37,11 +37,13 @@ def run_live_server(
     tmp_path_factory: pytest.TempPathFactory,
     artifacts_dir: Path,
     name: str = "live-server",
+    instance: Path | None = None,
     **settings: str,
 ) -> Iterator[str]:
     """The production server on a free loopback port, with the demo data in a fresh instance
-    and these ``settings`` in its environment; its log goes to ``<artifacts>/<name>.log``."""
-    instance = tmp_path_factory.mktemp("live-instance")
+    (``instance``, when the test must reach the folder too) and these ``settings`` in its
+    environment; its log goes to ``<artifacts>/<name>.log``."""
+    instance = instance or tmp_path_factory.mktemp("live-instance")
     port = free_port()
     env = dict(os.environ)
     for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):

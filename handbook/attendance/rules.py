@@ -15,6 +15,12 @@ Sources, each rule beside its code:
 - Quy định 69-QĐ/TW (2022): a branch's discipline decision (reprimand, warning, dismissal) needs
   more than half of its official members; expulsion at least two thirds.
 
+Checked so far: §9.3.2's list above against lawnet.vn's rendering of Quy định 24 (a secondary
+source; the official text was out of reach). Quy định 24 was replaced from 1 July 2025 by
+Quy định 294-QĐ/TW (26 May 2025) on the same subject, which keeps a section on the principle
+of democratic centralism; the provision that now carries §9.3, and Quy định 69's articles, are
+still to be read in the official texts before a branch relies on these verdicts.
+
 Votes (a later part of issue #13) choose a ``Rule`` and ask ``passes``; the attendance sheet
 builds ``MemberAtMeeting`` rows and asks ``count``. Every comparison is on integers
 (``yes * 2 > n``, ``yes * 3 >= 2 * n``): a ratio in floating point can land on the wrong side of

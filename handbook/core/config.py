@@ -91,9 +91,14 @@ class Config:
     TTS_VOICE_DIR: str | None = os.environ.get("TTS_VOICE_DIR") or None
     #: Silence between the sentences Piper finds inside one of ours, in seconds.
     TTS_PIPER_SENTENCE_PAUSE_S = float(os.environ.get("TTS_PIPER_SENTENCE_PAUSE_S", "0.25"))
-    #: Languages a Piper voice may read to be installed (tests add another, for the packaged
-    #: English voice that stands in for a Vietnamese one).
-    TTS_VOICE_LANGUAGES: tuple[str, ...] = ("vi",)
+    #: Languages a Piper voice may read to be installed, comma-separated (tests add "en", for
+    #: the packaged English voice that stands in for a Vietnamese one; a branch of an ethnic
+    #: minority could add its language's voice the same way).
+    TTS_VOICE_LANGUAGES: tuple[str, ...] = tuple(
+        code.strip()
+        for code in os.environ.get("TTS_VOICE_LANGUAGES", "vi").split(",")
+        if code.strip()
+    ) or ("vi",)
     #: Read every document aloud as soon as its text is ready.
     AUDIO_AUTO = _bool("AUDIO_AUTO", True)
     #: Spoken sentences kept for re-publishing edited documents (least recently used go first).
