@@ -21,6 +21,15 @@ def vn_datetime(moment: datetime | None) -> str:
     return f"{local:%H:%M}, {_WEEKDAYS[local.weekday()]} {local:%d/%m/%Y}"
 
 
+def vn_datetime_iso(moment: str) -> str:
+    """``vn_datetime`` of an ISO 8601 UTC time kept as text (``2026-12-01T00:52:26Z``: what
+    the voice shelf, which knows no Flask, records); the text itself if it is not one."""
+    try:
+        return vn_datetime(datetime.fromisoformat(moment.replace("Z", "+00:00")))
+    except ValueError:
+        return moment
+
+
 def vn_date(moment: datetime | None) -> str:
     return "" if moment is None else f"{to_local(moment):%d/%m/%Y}"
 
@@ -44,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["can"] = can_in_template
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.filters["vn_datetime_iso"] = vn_datetime_iso
     app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
