@@ -51,7 +51,10 @@ class MinutesError(Exception):
 def minutes_of(meeting: Meeting) -> Minutes:
     """The meeting's minutes; before they are drafted, an unsaved one for the policy."""
     found = db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
-    return found if found is not None else Minutes(meeting=meeting, meeting_id=meeting.id)
+    if found is not None:
+        return found
+    # number=1 as the column's default would give it at the first flush: the policy reads it.
+    return Minutes(meeting=meeting, meeting_id=meeting.id, number=1)
 
 
 def stored(minutes: Minutes) -> bool:

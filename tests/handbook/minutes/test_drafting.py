@@ -182,3 +182,15 @@ def test_another_branchs_member_finds_no_minutes_anywhere(held: Held) -> None:
         json = {"revision": 1} if path.endswith("/approve") and "/api/" in path else None
         answer = held.outsider.open(path, method=method, json=json)
         assert answer.status_code == 404, (method, path, answer.status_code)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_member_before_anything_is_drafted_gets_a_clear_refusal_not_an_error(
+    held: Held,
+) -> None:
+    """Minutes not yet drafted: the branch's member is refused like before an approval (the
+    policy read the unsaved minutes' version number, still unset: a 500)."""
+    for path in (held.url, f"{held.url}.docx", f"{held.url}.pdf", held.api()):
+        answer = held.member.get(path)
+        assert answer.status_code in (403, 404), (path, answer.status_code)
+    assert held.secretary.get(held.url).status_code == 200  # the manager drafts them
