@@ -30,8 +30,10 @@ from handbook.documents import jobs as _documents_jobs  # noqa: F401
 from handbook.documents import policy as _documents_policy  # noqa: F401 - its rules
 from handbook.documents import publishing as _documents_publishing  # noqa: F401
 from handbook.documents import routes as documents_routes
+from handbook.library import routes as library_routes
 from handbook.meetings import policy as _meetings_policy  # noqa: F401 - its rules
 from handbook.meetings import publishing as _publishing  # noqa: F401
+from handbook.meetings import rhythm as _rhythm  # noqa: F401 - the secretary's monthly sweep
 from handbook.meetings import routes as meetings_routes
 from handbook.minutes import jobs as _minutes_jobs  # noqa: F401 - reading aloud, its sweep
 from handbook.minutes import policy as _minutes_policy  # noqa: F401 - its rule
@@ -60,6 +62,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     audio_routes.bp,
     comments_routes.bp,
     participation_routes.bp,
+    library_routes.bp,
     attendance_routes.bp,
     voting_routes.bp,
     minutes_routes.bp,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import date, datetime, time
 from typing import Any
@@ -19,6 +20,7 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
 from handbook.core.timeutil import VIETNAM_TZ
+from handbook.meetings import agenda_templates
 from handbook.meetings.models import MeetingKind
 
 # --- dates and times as Vietnamese write them, whatever the browser's language ---------------
@@ -145,6 +147,24 @@ class MeetingForm(FlaskForm):
     place = StringField("Địa điểm", validators=[Length(max=300)])
     agenda = TextAreaField("Chương trình (mỗi nội dung một dòng)", validators=[Length(max=20_000)])
     subtree = BooleanField("Gửi tới mọi chi bộ trực thuộc")
+    #: The agenda template the form was pre-filled from (``agenda_templates``), if any.
+    template = HiddenField()
+
+    def validate_template(self, field: HiddenField) -> None:
+        if field.data and field.data not in agenda_templates.TEMPLATES:
+            raise StopValidation(agenda_templates.UNKNOWN_TEMPLATE)
+
+    def validate_agenda(self, field: TextAreaField) -> None:
+        """A meeting made from a template keeps at least one of its items (or the secretary's)."""
+        if self.template.data and not any(c.isalpha() for c in field.data or ""):
+            raise StopValidation(agenda_templates.EMPTY_TEMPLATE)
+
+    def prefill(self, template: agenda_templates.AgendaTemplate, day: dt.date) -> None:
+        """Fill the form from ``template`` for a meeting in ``day``'s month."""
+        self.template.data = template.key
+        self.title.data = template.title_for(day)
+        self.kind.data = template.kind.value
+        self.agenda.data = template.agenda_text
 
     def starts_at(self) -> datetime:
         assert self.date.data is not None and self.time.data is not None

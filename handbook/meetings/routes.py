@@ -9,6 +9,7 @@ when one is still being read or could not be read.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from blinker import Namespace
@@ -28,11 +29,12 @@ from handbook.core import db
 from handbook.core.policy import Action, can, load
 from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import to_local, utcnow
-from handbook.meetings import calendar, operations, publishing
+from handbook.meetings import agenda_templates, calendar, operations, publishing
 from handbook.meetings.forms import CancelForm, MeetingForm, PublishForm
 from handbook.meetings.models import Meeting, MeetingKind
 from handbook.notifications.operations import read_about
 from handbook.orgs.models import Organization, OrgKind, Reach
+from handbook.orgs.rhythm import next_regular_day
 
 bp = Blueprint("meetings", __name__)
 
@@ -55,10 +57,14 @@ def index(org_id: int) -> str:
 def create(org_id: int) -> BaseResponse | str | tuple[str, int]:
     org = load(Organization, org_id, Action.ORG_PUBLISH)
     form = MeetingForm()
+    if request.method == "GET" and "template" in request.args:
+        try:
+            _prefill(form, org, agenda_templates.get(request.args["template"]))
+        except agenda_templates.TemplateError as exc:
+            return _new_page(form, org, error=str(exc)), 400
     if not form.validate_on_submit():
-        return render_template("meetings/edit.html", form=form, org=org, meeting=None), (
-            400 if request.method == "POST" else 200
-        )
+        error = form.template.errors[0] if form.template.errors else None
+        return _new_page(form, org, error=error), (400 if request.method == "POST" else 200)
     try:
         meeting = operations.save_meeting(
             None,
@@ -75,12 +81,39 @@ def create(org_id: int) -> BaseResponse | str | tuple[str, int]:
         )
     except operations.MeetingError as exc:
         db.session.rollback()
-        return render_template(
-            "meetings/edit.html", form=form, org=org, meeting=None, error=str(exc)
-        ), 400
+        return _new_page(form, org, error=str(exc)), 400
     db.session.commit()
     flash("Đã tạo buổi sinh hoạt. Hãy tải tài liệu lên rồi công bố.", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+def _new_page(form: MeetingForm, org: Organization, error: str | None = None) -> str:
+    return render_template(
+        "meetings/edit.html",
+        form=form,
+        org=org,
+        meeting=None,
+        error=error,
+        templates=agenda_templates.TEMPLATES.values(),
+        next_day=_next_regular_day(org),
+        today_local=to_local(utcnow()).date(),
+    )
+
+
+def _next_regular_day(org: Organization) -> date | None:
+    if org.regular_meeting_day is None:
+        return None
+    return next_regular_day(to_local(utcnow()).date(), org.regular_meeting_day)
+
+
+def _prefill(
+    form: MeetingForm, org: Organization, template: agenda_templates.AgendaTemplate
+) -> None:
+    """The template's title, kind and agenda; the date too when the branch has a regular day."""
+    day = _next_regular_day(org)
+    form.prefill(template, day or to_local(utcnow()).date())
+    if day is not None and template.kind is MeetingKind.REGULAR:
+        form.date.data = day
 
 
 #: Sent to draw a meeting's page: each receiver returns the template variables it adds.

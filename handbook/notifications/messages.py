@@ -50,6 +50,7 @@ PREFERENCE = {
     "meeting.changed": "meetings",
     "meeting.cancelled": "meetings",
     "reminder": "reminders",
+    "meeting.prepare": "reminders",
     "comment.reply": "replies",
     "comment.mention": "mentions",
 }
@@ -92,6 +93,12 @@ def message(kind: str, payload: dict[str, Any]) -> Message | None:
             "tag": f"reminder:{meeting}",
         }
         urgency = "high"
+    elif kind == "meeting.prepare":  # the secretary's monthly reminder (meetings.rhythm)
+        data |= {
+            "title": "Sắp đến ngày sinh hoạt chi bộ thường kỳ",
+            "body": title,
+            "tag": f"prepare:{payload.get('day')}",
+        }
     elif kind in ("comment.reply", "comment.mention"):
         data |= {
             "title": title,

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from handbook.orgs.models import OrgKind, Role, Situation, Standing
 
@@ -68,5 +68,27 @@ class QuorumForm(FlaskForm):
         validators=[
             Optional(),
             NumberRange(1, 100, "Tỷ lệ có mặt tối thiểu phải từ 1 đến 100 phần trăm."),
+        ],
+    )
+
+
+class RhythmForm(FlaskForm):
+    """The branch's regular meeting day and how early its secretary is reminded."""
+
+    day = IntegerField(
+        "Ngày sinh hoạt thường kỳ hằng tháng (1 đến 31)",
+        description="Để trống nếu chi bộ không có ngày cố định. Tháng không có ngày này "
+        "(ví dụ ngày 31 của tháng 4) thì sinh hoạt vào ngày cuối tháng.",
+        validators=[
+            Optional(),
+            NumberRange(1, 31, "Ngày sinh hoạt thường kỳ phải từ 1 đến 31."),
+        ],
+    )
+    days_ahead = IntegerField(
+        "Nhắc bí thư chuẩn bị tài liệu trước (số ngày)",
+        default=5,
+        validators=[
+            InputRequired("Vui lòng nhập số ngày nhắc trước."),
+            NumberRange(1, 30, "Số ngày nhắc trước phải từ 1 đến 30."),
         ],
     )

@@ -122,6 +122,13 @@ class Organization(Base):
     #: The branch's own meeting quorum, in percent of those convened; ``None``: none is set
     #: (the Party's texts set none, so nothing is hard-coded).
     quorum_percent: so.Mapped[int | None] = so.mapped_column()
+    #: The day of the month the branch meets (1..31; past a short month's end, its last day);
+    #: ``None``: no fixed day. The secretary is reminded ``prepare_days_ahead`` days before.
+    regular_meeting_day: so.Mapped[int | None] = so.mapped_column()
+    prepare_days_ahead: so.Mapped[int] = so.mapped_column(default=5, server_default="5")
+    #: The regular meeting day the secretary was last reminded of (meetings.rhythm): one
+    #: reminder a month, whichever process runs the sweep.
+    prepare_reminded_for: so.Mapped[date | None] = so.mapped_column(sa.Date)
 
     parent: so.Mapped[Organization | None] = so.relationship(remote_side=[id])
     memberships: so.Mapped[list[Membership]] = so.relationship(back_populates="organization")

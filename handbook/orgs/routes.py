@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -12,8 +14,15 @@ from handbook.accounts.models import User
 from handbook.accounts.phone import normalize_phone
 from handbook.core import db, realtime
 from handbook.core.policy import Action, can, load
-from handbook.orgs import import_views, operations
-from handbook.orgs.forms import MemberForm, OrganizationForm, QuorumForm, StandingForm
+from handbook.core.timeutil import to_local, utcnow
+from handbook.orgs import import_views, operations, rhythm
+from handbook.orgs.forms import (
+    MemberForm,
+    OrganizationForm,
+    QuorumForm,
+    RhythmForm,
+    StandingForm,
+)
 from handbook.orgs.models import Membership, Organization, OrgKind, Role, Situation, Standing
 from handbook.orgs.policy import organizations_where
 
@@ -45,11 +54,15 @@ def _standing_forms(memberships: list[Membership]) -> dict[int, StandingForm]:
     return forms
 
 
-def _members_page(org: Organization, **extra: object) -> str:
+def _members_page(org: Organization, rhythm_form: RhythmForm | None = None, **extra: object) -> str:
     memberships = operations.members_of(org)
     may_manage = can(current_user, Action.ORG_MANAGE_MEMBERS, org)
     quorum = QuorumForm(formdata=None)
     quorum.percent.data = org.quorum_percent
+    if rhythm_form is None:  # not what was just typed: what is kept
+        rhythm_form = RhythmForm(formdata=None)
+        rhythm_form.day.data = org.regular_meeting_day
+        rhythm_form.days_ahead.data = org.prepare_days_ahead
     parts: dict[str, object] = {
         "org": org,
         "memberships": memberships,
@@ -57,9 +70,17 @@ def _members_page(org: Organization, **extra: object) -> str:
         "may_manage": may_manage,
         "standing_forms": _standing_forms(memberships) if may_manage else {},
         "quorum_form": quorum,
+        "rhythm_form": rhythm_form,
+        "next_regular_day": _next_regular_day(org),
         **extra,
     }
     return render_template("orgs/members.html", **parts)
+
+
+def _next_regular_day(org: Organization) -> date | None:
+    if org.regular_meeting_day is None:
+        return None
+    return rhythm.next_regular_day(to_local(utcnow()).date(), org.regular_meeting_day)
 
 
 @bp.get("/org/<int:org_id>/members")
@@ -119,13 +140,42 @@ def set_quorum(org_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("orgs.members", org_id=org.id))
 
 
-def _first_error(form: StandingForm | QuorumForm) -> str:
+@bp.post("/org/<int:org_id>/rhythm")
+@login_required
+def set_rhythm(org_id: int) -> Response | tuple[str, int]:
+    """The branch's regular meeting day, from which its secretary is reminded to prepare."""
+    org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
+    form = RhythmForm()
+    try:
+        if not form.validate_on_submit():
+            raise rhythm.RhythmError(_first_error(form))
+        assert form.days_ahead.data is not None
+        rhythm.set_rhythm(org, form.day.data, form.days_ahead.data, actor=current_user)
+    except rhythm.RhythmError as exc:
+        db.session.rollback()
+        return _members_page(org, error=str(exc), rhythm_form=form), 400
+    db.session.commit()
+    if org.regular_meeting_day is None:
+        flash("Đã bỏ ngày sinh hoạt thường kỳ.", "success")
+    else:
+        flash(
+            f"Đã lưu: chi bộ sinh hoạt thường kỳ ngày {org.regular_meeting_day} hằng tháng.",
+            "success",
+        )
+    return redirect(url_for("orgs.members", org_id=org.id) + "#rhythm-title")
+
+
+def _first_error(form: StandingForm | QuorumForm | RhythmForm) -> str:
     """The first error in Vietnamese (WTForms' own date and number messages are English)."""
     for name, errors in form.errors.items():
         if name.endswith(("situation_from", "situation_until")):
             return "Ngày không hợp lệ (ngày/tháng/năm)."
         if name.endswith("percent") and errors and not str(errors[0]).startswith("Tỷ lệ"):
             return "Tỷ lệ có mặt tối thiểu phải là số nguyên."
+        if name == "day" and errors and not str(errors[0]).startswith("Ngày"):
+            return "Ngày sinh hoạt thường kỳ phải là một số từ 1 đến 31."
+        if name == "days_ahead" and errors and not str(errors[0]).startswith(("Số", "Vui")):
+            return "Số ngày nhắc trước phải là một số từ 1 đến 30."
         if name.endswith("csrf_token"):
             return "Phiên làm việc đã hết hạn, vui lòng tải lại trang."
         return str(errors[0])

@@ -93,6 +93,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/documents/<int:document_id>/listen"): "LDAA",
     ("GET", "/documents/<int:document_id>/status"): "LDAA",
     ("POST", "/documents/<int:document_id>/title"): "LDDA",
+    # The library (issue #14 item 6): saving and private notes, by whoever reads the document
+    # (a note without its paragraph is refused with a message: "A").
+    ("POST", "/documents/<int:document_id>/bookmark"): "LDAA",
+    ("POST", "/documents/<int:document_id>/notes"): "LDAA",
+    ("GET", "/library/mine"): "LAAA",
+    ("GET", "/org/<int:org_id>/library"): "LDAA",
     ("GET", "/favicon.ico"): "PAAA",
     ("GET", "/login"): "PAAA",
     ("POST", "/login"): "PAAA",
@@ -160,6 +166,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/meetings/<int:meeting_id>/minutes/versions/<int:number>"): "LDDD",
     ("POST", "/org/<int:org_id>/members/<int:user_id>/standing"): "LDDA",
     ("POST", "/org/<int:org_id>/quorum"): "LDDA",
+    ("POST", "/org/<int:org_id>/rhythm"): "LDDA",
     ("POST", "/meetings/<int:meeting_id>/agenda/<int:item_id>/comments"): "LDAA",
     ("GET", "/meetings/<int:meeting_id>/calendar.ics"): "LDAA",
     ("POST", "/meetings/<int:meeting_id>/cancel"): "LDDA",
