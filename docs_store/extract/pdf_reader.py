@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pypdf import PageObject, PasswordType, PdfReader
 from pypdf.errors import DependencyError, PdfReadError
-from pypdf.generic import ArrayObject, NameObject, StreamObject
+from pypdf.generic import ArrayObject, EncodedStreamObject, NameObject
 
 from ..errors import ExtractionError, too_many_pages
 from . import ocr as ocr_tools
@@ -151,8 +151,9 @@ def _inflate_contents(page: PageObject) -> None:
     streams = contents if isinstance(contents, ArrayObject) else [contents]
     for stream in streams:
         stream = stream.get_object()
-        if isinstance(stream, StreamObject):
+        if isinstance(stream, EncodedStreamObject):
             stream.get_data()
+            stream.decoded_self = None  # not kept: a long document's pages would add up
 
 
 def _pypdf_text(page: PageObject, text: str) -> str:

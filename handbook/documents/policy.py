@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,7 +60,14 @@ def documents_where(user: Any) -> sa.ColumnElement[bool]:
                 )
                 clauses.append(Document.organization_id.in_(below))
     seen.append(sa.and_(Document.reach == Reach.SUBTREE, Document.organization_id.in_(ancestors)))
-    published = sa.and_(
+    return sa.or_(
+        sa.or_(*managed) if managed else sa.false(), sa.and_(published(now), sa.or_(*seen))
+    )
+
+
+def published(now: datetime) -> sa.ColumnElement[bool]:
+    """Documents out to their readers at ``now``: published, and so is their meeting (if any)."""
+    return sa.and_(
         Document.publish_at.is_not(None),
         Document.publish_at <= now,
         sa.or_(
@@ -71,4 +79,3 @@ def documents_where(user: Any) -> sa.ColumnElement[bool]:
             ),
         ),
     )
-    return sa.or_(sa.or_(*managed) if managed else sa.false(), sa.and_(published, sa.or_(*seen)))

@@ -21,10 +21,9 @@ from handbook.core import db
 from handbook.core.policy import Action, can, reads
 from handbook.core.timeutil import to_local, utcnow
 from handbook.documents.models import Document, DocumentPage
-from handbook.documents.policy import documents_where
+from handbook.documents.policy import documents_where, published
 from handbook.library.kinds import Kind, kind_of
 from handbook.library.models import NOTE_MAX_CHARS, Bookmark, Note
-from handbook.meetings.models import Meeting
 from handbook.orgs.models import Organization, Reach
 
 logger = logging.getLogger(__name__)
@@ -49,7 +48,6 @@ class Shelf:
 def published_to(org: Organization) -> sa.ColumnElement[bool]:
     """Documents the organisation received: its own, and those a committee above sent to its
     whole subtree; published (a draft is not received yet)."""
-    now = utcnow()
     return sa.and_(
         sa.or_(
             Document.organization_id == org.id,
@@ -58,16 +56,7 @@ def published_to(org: Organization) -> sa.ColumnElement[bool]:
                 Document.organization_id.in_([i for i in org.ancestor_ids if i != org.id]),
             ),
         ),
-        Document.publish_at.is_not(None),
-        Document.publish_at <= now,
-        sa.or_(
-            Document.meeting_id.is_(None),
-            Document.meeting_id.in_(
-                sa.select(Meeting.id).where(
-                    Meeting.publish_at.is_not(None), Meeting.publish_at <= now
-                )
-            ),
-        ),
+        published(utcnow()),
     )
 
 

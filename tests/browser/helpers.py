@@ -45,6 +45,35 @@ def create_meeting(page: Any, base: str, *, title: str, day: str, place: str, ag
     page.get_by_role("button", name="Tạo buổi sinh hoạt").click()
 
 
+def publish_now(page: Any) -> None:
+    """On a draft meeting's page: publish it now, confirming when the page asks (no documents,
+    or one still being read)."""
+    from playwright.sync_api import expect
+
+    now = page.get_by_label("Công bố ngay")
+    if now.count():
+        now.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Công bố", exact=True).click()
+    confirm = page.get_by_role("button", name="Vẫn công bố")
+    if confirm.count():
+        with page.expect_navigation():
+            confirm.click()
+    expect(page.locator(".flash-success")).to_contain_text("công bố")
+
+
+def hear_the_minutes(page: Any, timeout: float = 240) -> None:
+    """On the minutes page: "Đọc to biên bản", until the server's MP3 plays past half a second."""
+    page.get_by_role("button", name="Đọc to biên bản").click()
+    played = poll(
+        page,
+        "() => { const a = document.getElementById('min-audio');"
+        " return !a.hidden && !a.paused && a.currentTime > 0.5; }",
+        timeout=timeout,
+    )
+    assert played, page.locator("#min-read-note").text_content()
+
+
 def phone_page(browser: Any, color_scheme: str = "light") -> Any:
     """A new browser session (its own cookies and storage) on a cheap phone's screen, in
     Vietnamese, the phone in light or dark mode; ``page.context`` closes it."""

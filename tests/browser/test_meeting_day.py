@@ -28,7 +28,14 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.helpers import create_meeting, phone_page, poll, sign_in
+from tests.browser.helpers import (
+    create_meeting,
+    hear_the_minutes,
+    phone_page,
+    poll,
+    publish_now,
+    sign_in,
+)
 from tests.browser.look import checked
 from tests.live import run_live_server
 
@@ -131,10 +138,7 @@ def test_a_branch_holds_its_meeting_from_check_in_to_approved_minutes(
         place="Nhà văn hóa thôn Nà Pồng",
         agenda=f"{ITEM}\nCông tác phát triển đảng viên",
     )
-    desk.get_by_label("Công bố ngay").check()
-    desk.get_by_role("button", name="Công bố", exact=True).click()
-    desk.get_by_role("button", name="Vẫn công bố").click()  # no documents: asked first
-    expect(desk.locator(".flash-success")).to_contain_text("Đã công bố")
+    publish_now(desk)  # no documents: asked first
     meeting_url = desk.url.split("#")[0]
 
     phones = {}
@@ -243,14 +247,7 @@ def test_a_branch_holds_its_meeting_from_check_in_to_approved_minutes(
         assert fact in bodies, fact
     _look(desk, shots, "minutes-draft")
 
-    desk.get_by_role("button", name="Đọc to biên bản").click()
-    played = poll(
-        desk,
-        "() => { const a = document.getElementById('min-audio');"
-        " return !a.hidden && !a.paused && a.currentTime > 0.5; }",
-        timeout=240,
-    )
-    assert played, desk.locator("#min-read-note").text_content()
+    hear_the_minutes(desk)
 
     desk.get_by_role("button", name="Duyệt biên bản (chủ trì)").click()
     expect(desk.locator("li[data-signer=chair] .min-signed")).to_contain_text("Đã duyệt")

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import create_meeting, phone_page, poll, sign_in
+from tests.browser.helpers import (
+    create_meeting,
+    hear_the_minutes,
+    phone_page,
+    publish_now,
+    sign_in,
+)
 from tests.browser.look import checked
 
 #: The server's first start (the demo data) and a voice reading the minutes on 2 shared cores.
@@ -41,7 +47,7 @@ def test_the_secretary_edits_hears_and_the_signers_approve_the_minutes(
         place="Nhà văn hóa thôn",
         agenda="Thông qua nghị quyết tháng",
     )
-    _publish(secretary)  # the minute-taker must see the meeting to sign its minutes
+    publish_now(secretary)  # the minute-taker must see the meeting to sign its minutes
     secretary.get_by_role("link", name="Điểm danh").click()
     secretary.get_by_role("button", name="Mở điểm danh").click()
     expect(secretary.locator("#att-state")).to_contain_text("Đang mở điểm danh")
@@ -76,14 +82,7 @@ def test_the_secretary_edits_hears_and_the_signers_approve_the_minutes(
     _look(secretary, shots, "minutes-secretary-draft")
 
     # Read aloud: the server's job worker makes the MP3; the page plays it.
-    secretary.get_by_role("button", name="Đọc to biên bản").click()
-    played = poll(
-        secretary,
-        "() => { const a = document.getElementById('min-audio');"
-        " return !a.hidden && !a.paused && a.currentTime > 0.5; }",
-        timeout=180,
-    )
-    assert played, secretary.locator("#min-read-note").text_content()
+    hear_the_minutes(secretary)
     source = secretary.locator("#min-audio").get_attribute("src")
     assert source and source.startswith("/minutes/audio/")
     mp3 = secretary.request.get(live_server + source)
@@ -134,17 +133,3 @@ def test_the_secretary_edits_hears_and_the_signers_approve_the_minutes(
 def _section_id(page: Any, title_start: str) -> str:
     heading = page.locator("section.min-section h2", has_text=title_start).first
     return str(heading.get_attribute("id")).removeprefix("s-").removesuffix("-title")
-
-
-def _publish(page: Any) -> None:
-    """Publish the meeting now (and confirm it has no documents, if asked)."""
-    now = page.get_by_label("Công bố ngay")
-    if now.count():
-        now.check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Công bố", exact=True).click()
-    confirm = page.get_by_role("button", name="Vẫn công bố")
-    if confirm.count():
-        with page.expect_navigation():
-            confirm.click()
-    expect(page.locator(".flash-success")).to_contain_text("công bố")

