@@ -25,6 +25,7 @@ from handbook.core.aftercommit import after_commit
 from handbook.core.claimed_job import ClaimedJob
 from handbook.core.jobs import job, on_recover, periodic
 from handbook.core.realtime import document_room
+from handbook.documents.correction import text_corrected
 from handbook.documents.jobs import text_ready
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from handbook.voices.settings import engine_settings
@@ -79,6 +80,16 @@ def _read_aloud_when_text_is_ready(document: Document) -> None:
     """Every document read aloud as soon as its text is ready (``AUDIO_AUTO``)."""
     if current_app.config["AUDIO_AUTO"]:
         queue_audio(document)
+
+
+@text_corrected.connect
+def _read_aloud_again_when_corrected(document: Document) -> None:
+    """A corrected paragraph is heard corrected: the document is read again, and only the
+    sentences whose words changed are new to the speech cache (the rest is heard from it).
+    A document never read aloud is left alone: it will be read from the corrected text."""
+    track = db.session.scalar(sa.select(AudioTrack).where(AudioTrack.document_id == document.id))
+    if track is not None:
+        queue_audio(document, engine=track.requested_engine)
 
 
 def _run(track_id: int) -> ClaimedJob:

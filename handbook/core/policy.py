@@ -54,6 +54,10 @@ class Action(enum.StrEnum):
     AUDIT_VIEW = "audit.view"
     #: Create meetings and documents owned by the organisation.
     ORG_PUBLISH = "org.publish"
+    #: See who came, read, listened and commented across the organisation's meetings (its
+    #: branches' side by side), export it, and remind those who did nothing: the secretary
+    #: of a branch, the committees and admins above (``participation/overview.py``).
+    ORG_PARTICIPATION = "org.participation"
     MEETING_VIEW = "meeting.view"
     MEETING_MANAGE = "meeting.manage"
     DOCUMENT_VIEW = "document.view"

@@ -81,6 +81,10 @@ class Document(Base):
     error_code: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     error_message: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     page_count: so.Mapped[int] = so.mapped_column(default=0)
+    #: Changed (to a random number) by each correction of a paragraph (``documents.correction``):
+    #: the numbering, and so ``text_version``, stays; what is drawn from the text is kept under
+    #: ``text_key``. 0 for the text as read from the file.
+    text_revision: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     #: Members see nothing of the document before this moment; ``None`` is a draft.
     publish_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
     #: Set once the members have been told, so they are told exactly once.
@@ -109,6 +113,12 @@ class Document(Base):
         """Changes whenever the text may have: what is rendered from the text is kept under it
         (``documents.routes``). The same file read by the same reader gives the same text."""
         return f"{self.blob_sha256}:{self.page_count}"
+
+    @property
+    def text_key(self) -> str:
+        """Changes whenever the words may have (a correction too): the key of what is drawn
+        from the text, in every server process. Paragraph numbers follow ``text_version``."""
+        return f"{self.text_version}:{self.text_revision}"
 
     def is_published(self, now: datetime | None = None) -> bool:
         """Published itself, and so is its meeting (a document never goes out before it)."""

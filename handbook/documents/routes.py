@@ -34,7 +34,7 @@ from docs_store.errors import StorageError
 from docs_store.extract.photos import sniff_photo
 from handbook.core import db
 from handbook.core.policy import Action, can, load
-from handbook.documents import operations
+from handbook.documents import correction, operations
 from handbook.documents import search as search_ops
 from handbook.documents.forms import UploadForm
 from handbook.documents.jobs import queue_after_commit, status_payload
@@ -71,7 +71,8 @@ class Part(NamedTuple):
 
 @functools.lru_cache(maxsize=256)
 def _parts(document_id: int, _version: str) -> list[Part]:
-    """The parts of a document; computed once, since pages never change once read."""
+    """The parts of a document; computed once per ``Document.text_key`` (a correction changes
+    a paragraph's length, so where the parts end)."""
     parts: list[Part] = []
     size = PART_CHARS
     rows = db.session.execute(
@@ -109,8 +110,10 @@ def show(document_id: int) -> str:
         if read_about(current_user.id, f"document:{document.id}") or wrote:
             db.session.commit()  # only then: a commit is round trips and a new transaction
     parts_of_text: list[Part] = []
+    scan = None
     if document.status is DocumentStatus.READY:
-        parts_of_text = _parts(document.id, document.text_version)
+        parts_of_text = _parts(document.id, document.text_key)
+        scan = correction.scan(document.id, document.text_key)
     index = _part_index(parts_of_text)
     parts: dict[str, object] = {"comments": None}
     for _receiver, part in document_page.send(document):
@@ -119,7 +122,12 @@ def show(document_id: int) -> str:
     if parts_of_text:
         counts = cast(dict[int, int], parts.get("paragraph_counts") or {})
         text = _text(
-            document.id, document.text_version, index, document.kind, tuple(sorted(counts.items()))
+            document.id,
+            document.text_key,
+            index,
+            document.kind,
+            tuple(sorted(counts.items())),
+            manage=manage,
         )
     return render_template(
         "documents/show.html",
@@ -128,17 +136,18 @@ def show(document_id: int) -> str:
         text=text,
         parts=parts_of_text,
         part=index,
-        toc=outline(document.id, document.text_version).headings if parts_of_text else (),
+        toc=outline(document.id, document.text_key).headings if parts_of_text else (),
+        scan=scan,
         **parts,
     )
 
 
 @functools.lru_cache(maxsize=128)
-def _text(
-    document_id: int, version: str, index: int, kind: str, counts: tuple[tuple[int, int], ...]
-) -> Markup:
-    """One part of a document's text as HTML: the same for every reader until the text or the
-    paragraphs' comment counts change, so it is drawn once, not at every view."""
+def _part_pages(
+    document_id: int, version: str, index: int
+) -> tuple[tuple[int, list[dict[str, object]]], ...]:
+    """The blocks one part shows, page by page: read once, whichever of the two drawings of
+    the text (for readers, for managers) is asked first."""
     part = _parts(document_id, version)[index]
     pages: list[tuple[int, list[dict[str, object]]]] = []
     for number, blocks in db.session.execute(
@@ -152,10 +161,107 @@ def _text(
         shown = [b for b in blocks if part.first <= b["n"] <= part.last]
         if shown:
             pages.append((number, shown))
+    return tuple(pages)
+
+
+@functools.lru_cache(maxsize=128)
+def _text(
+    document_id: int,
+    version: str,
+    index: int,
+    kind: str,
+    counts: tuple[tuple[int, int], ...],
+    *,
+    manage: bool = False,
+) -> Markup:
+    """One part of a document's text as HTML: the same for every reader until the text or the
+    paragraphs' comment counts change, so it is drawn once, not at every view. Those who
+    manage the document get a link to correct each paragraph (the same for all of them)."""
+    pages = _part_pages(document_id, version, index)
     # The template alone, without the context processors: nothing per reader may enter.
     template = current_app.jinja_env.get_template("documents/_text.html")
-    html = template.render(pages=pages, kind=kind, paragraph_counts=dict(counts))
+    html = template.render(
+        pages=pages,
+        kind=kind,
+        paragraph_counts=dict(counts),
+        manage=manage,
+        document_id=document_id,
+    )
     return Markup(html)  # noqa: S704 - the output of an autoescaped template
+
+
+def _correction_form(
+    document: Document, n: int, block: dict[str, object], *, text: str, seen: str, error: str = ""
+) -> str:
+    return render_template(
+        "documents/correct.html",
+        document=document,
+        n=n,
+        block=block,
+        text=text,
+        seen=seen,
+        error=error,
+        limit=correction.MAX_CHARS,
+    )
+
+
+@bp.get("/documents/<int:document_id>/paragraphs/<int:paragraph>")
+@login_required
+def correction_form(document_id: int, paragraph: int) -> str | tuple[str, int]:
+    """The paragraph in a box to correct: a plain form, so any phone can do it."""
+    document = load(Document, document_id, Action.DOCUMENT_MANAGE)
+    try:
+        _page, block = correction.paragraph(document, paragraph)
+    except correction.CorrectionRefused as refused:
+        return render_template("documents/correct.html", document=document, error=str(refused)), (
+            refused.status
+        )
+    text = str(block["text"])
+    return _correction_form(
+        document, paragraph, block, text=text, seen=correction.fingerprint(text)
+    )
+
+
+@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph>")
+@login_required
+def correct(document_id: int, paragraph: int) -> Response | tuple[str, int]:
+    """Save the secretary's words for a paragraph; members read and hear them from now on."""
+    document = load(Document, document_id, Action.DOCUMENT_MANAGE)
+    typed = request.form.get("text")
+    try:
+        changed = correction.correct(
+            document, current_user, paragraph, typed, request.form.get("seen")
+        )
+    except correction.CorrectionRefused as refused:
+        db.session.rollback()
+        if refused.status == 404 or document.status is not DocumentStatus.READY:
+            body = render_template("documents/correct.html", document=document, error=str(refused))
+            return body, refused.status
+        _page, block = correction.paragraph(document, paragraph)
+        current = str(block["text"])
+        # A conflict shows the words saved meanwhile; bad input keeps what was typed.
+        text = current if refused.status == 409 else (typed or "")
+        body = _correction_form(
+            document,
+            paragraph,
+            block,
+            text=text[: correction.MAX_CHARS * 2],
+            seen=correction.fingerprint(current),
+            error=str(refused),
+        )
+        return body, refused.status
+    db.session.commit()
+    if changed:
+        # Kept under the unchanged text_version by "Đọc tiếp" (participation): drawn again here;
+        # other processes keep the old opening words until their cache lets them go.
+        outline.cache_clear()
+        correction.text_corrected.send(document)
+        flash(f"Đã sửa đoạn {paragraph}. Đảng viên sẽ đọc và nghe đoạn đã sửa.", "success")
+    else:
+        flash(f"Đoạn {paragraph} được giữ nguyên (đã soát).", "success")
+    return redirect(
+        url_for("documents.show", document_id=document.id, at=paragraph) + f"#p-{paragraph}"
+    )
 
 
 @bp.post("/documents/<int:document_id>/title")
@@ -230,6 +336,16 @@ def search() -> str:
     query = (request.args.get("q") or "").strip()[:200]
     results = search_ops.search(current_user, query) if query else []
     return render_template("documents/search.html", query=query, results=results)
+
+
+@bp.app_template_global("document_scan")
+def document_scan(document: Document) -> correction.Scan | None:
+    """For lists of documents (``_document_item.html``): which pages of a read document came
+    from a scan, or None."""
+    if document.status is not DocumentStatus.READY:
+        return None
+    found = correction.scan(document.id, document.text_key)
+    return found if found.pages else None
 
 
 @meeting_page.connect

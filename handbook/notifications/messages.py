@@ -51,6 +51,7 @@ PREFERENCE = {
     "meeting.cancelled": "meetings",
     "reminder": "reminders",
     "meeting.prepare": "reminders",
+    "participation.idle": "reminders",
     "comment.reply": "replies",
     "comment.mention": "mentions",
 }
@@ -93,6 +94,12 @@ def message(kind: str, payload: dict[str, Any]) -> Message | None:
             "tag": f"reminder:{meeting}",
         }
         urgency = "high"
+    elif kind == "participation.idle":  # the secretary's or committee's nudge (participation)
+        data |= {
+            "title": f"Mời đồng chí tham gia: {title}",
+            "body": "Đồng chí chưa đọc, nghe hay góp ý tài liệu của buổi sinh hoạt này.",
+            "tag": f"reminder:{meeting}",
+        }
     elif kind == "meeting.prepare":  # the secretary's monthly reminder (meetings.rhythm)
         data |= {
             "title": "Sắp đến ngày sinh hoạt chi bộ thường kỳ",

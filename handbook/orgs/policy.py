@@ -48,6 +48,10 @@ _ORG_GRANTS: dict[Action, Grants] = {
         "above": frozenset({Role.ADMIN}),
     },
     Action.ORG_PUBLISH: MANAGE_PUBLICATIONS,
+    Action.ORG_PARTICIPATION: {
+        "here": frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN}),
+        "above": frozenset({Role.COMMITTEE, Role.ADMIN}),
+    },
 }
 
 

@@ -30,3 +30,7 @@ class ReadingPosition(Base):
     #: When the member saw it (the phone's clock, never later than the server's).
     seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    #: When most of the text had first been on screen (a report at or past 60 % of the
+    #: paragraphs, or the end in sight): "đã đọc", as opposed to merely opened (a
+    #: ``ReadReceipt``). Never cleared: scrolling back or a new text version keeps it.
+    read_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

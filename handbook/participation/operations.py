@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from handbook.accounts.models import User
 from handbook.audit.operations import record
 from handbook.core import db
-from handbook.core.timeutil import utcnow
+from handbook.core.timeutil import to_local, utcnow
 from handbook.documents.models import Document, DocumentStatus, ReadReceipt
 from handbook.documents.outline import outline
 from handbook.meetings.models import Meeting
@@ -18,6 +18,7 @@ from handbook.meetings.operations import MeetingError
 from handbook.meetings.publishing import audience, meeting_facts
 from handbook.notifications.operations import notify, push_after_commit
 from handbook.participation.models import ReadingPosition
+from handbook.participation.overview import Quarter, grid
 
 
 def unread_members(meeting: Meeting) -> dict[int, list[int]]:
@@ -54,6 +55,33 @@ def remind(meeting: Meeting, actor: User) -> list[int]:
         count=len(users),
     )
     push_after_commit(users, kind="reminder", payload=payload)
+    return users
+
+
+def remind_idle(meeting: Meeting, actor: User) -> list[int]:
+    """Notify the meeting's branch members who have neither read, listened nor commented;
+    returns who was reminded. Once a day (Vietnamese date) per meeting and member: a second
+    press the same day reminds nobody twice."""
+    if not meeting.is_published() or meeting.cancelled_at is not None:
+        raise MeetingError("Buổi sinh hoạt chưa được công bố hoặc đã hủy, chưa thể nhắc.")
+    quarter = Quarter.parse(None, to_local(meeting.starts_at).date())
+    idle = grid([meeting.organization_id], quarter).idle(meeting.id)
+    payload = meeting_facts(meeting)
+    day = f"{to_local(utcnow()):%Y%m%d}"
+    users = notify(
+        idle,
+        kind="participation.idle",
+        payload=payload,
+        dedupe_key=f"meeting:{meeting.id}:idle:{day}",
+    )
+    record(
+        "meeting.reminded_idle",
+        actor_id=actor.id,
+        target=meeting,
+        organization_id=meeting.organization_id,
+        count=len(users),
+    )
+    push_after_commit(users, kind="participation.idle", payload=payload)
     return users
 
 
@@ -102,6 +130,8 @@ def record_position(user: User, document: Document, data: Any) -> tuple[ReadingP
             seen = min(datetime.fromtimestamp(seen_ms / 1000, UTC), now)
         except (OverflowError, OSError, ValueError) as error:
             raise ReadingError("Trường “seen” phải là thời điểm (mili giây).") from error
+    # Most of the text has been on screen: the top paragraph read is 60 % in, or the end.
+    through = seen if n == last or n * 5 >= last * 3 else None
     key = (user.id, document.id)
     position = db.session.get(ReadingPosition, key, with_for_update=True)
     if position is None:
@@ -114,14 +144,18 @@ def record_position(user: User, document: Document, data: Any) -> tuple[ReadingP
                     text_version=version,
                     seen_at=seen,
                     updated_at=now,
+                    read_at=through,
                 )
                 db.session.add(position)
             return position, True
         except sa.exc.IntegrityError:  # another tab's first report, a moment ago
             position = db.session.get(ReadingPosition, key, with_for_update=True)
             assert position is not None
+    read_now = through is not None and position.read_at is None
+    if read_now:  # even from a late report: it was read then, wherever the member is now
+        position.read_at = through
     if position.text_version == version and seen <= position.seen_at:
-        return position, False
+        return position, read_now
     position.paragraph, position.text_version = n, version
     position.seen_at, position.updated_at = seen, now
     return position, True

@@ -9,7 +9,7 @@ signal (one read by primary key) rather than ``documents`` reaching up for it.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -22,7 +22,8 @@ from handbook.documents.routes import document_page
 from handbook.meetings.models import Meeting
 from handbook.meetings.operations import MeetingError
 from handbook.meetings.publishing import audience
-from handbook.participation import operations
+from handbook.orgs.models import Organization, OrgKind
+from handbook.participation import exports, operations, overview
 from handbook.participation.models import ReadingPosition
 
 bp = Blueprint("participation", __name__)
@@ -109,3 +110,135 @@ def reading(document_id: int) -> Response | tuple[Response, int]:
     if changed:
         db.session.commit()
     return jsonify(n=position.paragraph, changed=changed)
+
+
+def _quarter(branch_ids: list[int] | None = None) -> overview.Quarter:
+    """The quarter the link names; without one, the latest meeting's (``branch_ids``)."""
+    named = request.args.get("quarter") or request.form.get("quarter")
+    if not named and branch_ids is not None:
+        return overview.latest_quarter(branch_ids)
+    return overview.Quarter.parse(named)
+
+
+@bp.get("/org/<int:org_id>/participation")
+@login_required
+def branch(org_id: int) -> str:
+    """Members × the quarter's meetings: the four marks, each member's and meeting's totals."""
+    org = load(Organization, org_id, Action.ORG_PARTICIPATION)
+    quarter = _quarter([org.id])
+    return render_template(
+        "participation/branch.html",
+        org=org,
+        quarter=quarter,
+        grid=overview.grid([org.id], quarter),
+        marks=overview.MARKS,
+        above=org.kind is not OrgKind.BRANCH,
+    )
+
+
+@bp.get("/org/<int:org_id>/participation/branches")
+@login_required
+def branches(org_id: int) -> str:
+    """A committee's branches side by side: members, meetings and the four rates each."""
+    org = load(Organization, org_id, Action.ORG_PARTICIPATION)
+    below = overview.branches_below(org)
+    quarter = _quarter([b.id for b in below])
+    return render_template(
+        "participation/branches.html",
+        org=org,
+        quarter=quarter,
+        branches=below,
+        grid=overview.grid([b.id for b in below], quarter),
+        marks=overview.MARKS,
+    )
+
+
+def _export(
+    org: Organization,
+    quarter: overview.Quarter,
+    rows: list[list[exports.Cell]],
+    what: str,
+    fmt: str,
+) -> Response:
+    title = exports.file_title(org, quarter, what)
+    if fmt == "csv":
+        body, mime = exports.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(rows, what, title)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mime)
+    response.headers["Content-Disposition"] = exports.disposition(title, fmt)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _branch_export(org_id: int, fmt: str) -> Response:
+    org = load(Organization, org_id, Action.ORG_PARTICIPATION)
+    quarter = _quarter([org.id])
+    rows = exports.branch_rows(overview.grid([org.id], quarter))
+    return _export(org, quarter, rows, "Tham gia sinh hoạt", fmt)
+
+
+def _branches_export(org_id: int, fmt: str) -> Response:
+    org = load(Organization, org_id, Action.ORG_PARTICIPATION)
+    below = overview.branches_below(org)
+    quarter = _quarter([b.id for b in below])
+    rows = exports.branches_rows(overview.grid([b.id for b in below], quarter), below)
+    return _export(org, quarter, rows, "Các chi bộ", fmt)
+
+
+@bp.get("/org/<int:org_id>/participation.xlsx")
+@login_required
+def branch_xlsx(org_id: int) -> Response:
+    return _branch_export(org_id, "xlsx")
+
+
+@bp.get("/org/<int:org_id>/participation.csv")
+@login_required
+def branch_csv(org_id: int) -> Response:
+    return _branch_export(org_id, "csv")
+
+
+@bp.get("/org/<int:org_id>/participation/branches.xlsx")
+@login_required
+def branches_xlsx(org_id: int) -> Response:
+    return _branches_export(org_id, "xlsx")
+
+
+@bp.get("/org/<int:org_id>/participation/branches.csv")
+@login_required
+def branches_csv(org_id: int) -> Response:
+    return _branches_export(org_id, "csv")
+
+
+@bp.post("/org/<int:org_id>/participation/remind")
+@login_required
+def remind_idle(org_id: int) -> Response:
+    """Remind the members of one of the branch's meetings who have done nothing for it."""
+    org = load(Organization, org_id, Action.ORG_PARTICIPATION)
+    quarter = _quarter([org.id])
+    back = redirect(url_for("participation.branch", org_id=org.id, quarter=str(quarter)))
+    raw = request.form.get("meeting", "")
+    meeting = db.session.get(Meeting, int(raw)) if raw.isdigit() else None
+    if meeting is None or meeting.organization_id != org.id:
+        if raw and not raw.isdigit():
+            flash("Buổi sinh hoạt không hợp lệ.", "error")
+            return back
+        if meeting is None and not raw:
+            flash("Hãy chọn buổi sinh hoạt cần nhắc.", "error")
+            return back
+        abort(404)
+    try:
+        users = operations.remind_idle(meeting, current_user)
+    except MeetingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return back
+    db.session.commit()
+    flash(
+        f"Đã nhắc {len(users)} đảng viên chưa đọc, chưa nghe, chưa góp ý."
+        if users
+        else "Không có ai cần nhắc hôm nay (đã tham gia, hoặc đã được nhắc).",
+        "success",
+    )
+    return back

@@ -1,6 +1,7 @@
 /* "Đọc tiếp": note the paragraph the member is reading, keep it on the phone, send it to the
    server (so any device can go back there). Nothing is noted until the member moves on from
-   where the page opened: opening a document is not reading it. */
+   where the page opened: opening a document is not reading it (the server counts it read
+   once a report reaches 60 % of the paragraphs or the end). */
 (function () {
   "use strict";
   var box = document.getElementById("read-on");
@@ -43,7 +44,9 @@
   }
   function note() {
     var n = here();
-    if (!(n > 1) || n === start) return;  // the first paragraph offers nothing, erases much
+    // The first paragraph offers nothing, erases much; but a text wholly in sight from the
+    // opening, still there after a while, has been read (the server counts it read).
+    if (!(n > 1 || n === last) || (n === start && n !== last)) return;
     start = -1;  // moved: from now on every position counts
     try { localStorage.setItem(KEY, JSON.stringify({n: n, version: version, seen: Date.now()})); } catch (e) { return; }
     if (Date.now() - sentAt >= EVERY) flush(false);
@@ -56,7 +59,7 @@
     });
     if (start === null) start = here() || 0;  // where the page opened
     clearTimeout(wait);
-    wait = setTimeout(note, 1000);
+    wait = setTimeout(note, start === last ? 8000 : 1000);
   }, {rootMargin: "0px 0px -60% 0px"});
   document.querySelectorAll(".reader .page > [data-n]").forEach(function (p) { watch.observe(p); });
   addEventListener("pagehide", function () { flush(true); });

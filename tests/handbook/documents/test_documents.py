@@ -54,7 +54,8 @@ def test_a_word_document_keeps_its_headings(client, meeting) -> None:
     assert blocks[1]["kind"] == "heading"
     assert blocks[2]["text"] == "Đẩy mạnh chuyển đổi số trong công tác đảng ở thôn Nà Phìa."
     page = response_text(client.get(f"/documents/{document.id}"))
-    assert '<h2 class="h1" id="p-1" data-n="1">KẾ HOẠCH</h2>' in page
+    # (The secretary's page adds "Sửa" after each paragraph: the correction form.)
+    assert '<h2 class="h1" id="p-1" data-n="1">KẾ HOẠCH <a class="fix' in page
     assert '<p id="p-3" data-n="3">Đẩy mạnh chuyển đổi số' in page
 
 
