@@ -6,7 +6,6 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import click
 import sqlalchemy as sa
@@ -112,8 +111,11 @@ def serve(host: str | None, port: int | None) -> None:
     worker = _job_worker(app) if app.config["SERVER_JOB_WORKERS"] > 0 else None
     click.echo(f"Sổ tay Đảng viên điện tử đang chạy tại http://{host}:{port}/", err=True)
     sys.stdout.flush()
-    # SIGTERM (a service manager, `kill`) ends serve as Ctrl-C does: through ``finally``.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # SIGTERM (a service manager, `kill`) and Ctrl-C end serve through ``finally``. Watched by
+    # gevent's loop, not Python's handlers: those raise in whichever greenlet runs when the
+    # signal lands, and a request's greenlet could swallow it (a Ctrl-C under load once left
+    # serve running for over 30 s). The loop's watcher ends the main greenlet itself.
+    _end_on(signal.SIGTERM, signal.SIGINT)
     try:
         # gevent's server as Flask-SocketIO builds it, with our handler: slow, idle and too
         # many connections from one address are let go (handbook/core/serving.py).
@@ -144,8 +146,13 @@ def _job_worker(app: Flask) -> jobprocess.Worker:
     return worker
 
 
-def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
+def _end_on(*signals: signal.Signals) -> None:
+    """End this process's main greenlet (``SystemExit(0)``) on any of ``signals``."""
+    import gevent
+
+    main = gevent.getcurrent()
+    for signum in signals:
+        gevent.signal_handler(signum, gevent.kill, main, SystemExit(0))
 
 
 @click.command("worker", help="Run background job workers (scale-out, with REDIS_URL).")

@@ -54,7 +54,10 @@ VERDICT = "Thông qua: 2/3 đảng viên chính thức được triệu tập t�
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[str]:
     """The production server with the demo data, for this module alone."""
-    yield from run_live_server(tmp_path_factory, artifacts_dir, name="meeting-day-server")
+    # The minutes are read aloud on request; the demo's documents need no voice here.
+    yield from run_live_server(
+        tmp_path_factory, artifacts_dir, name="meeting-day-server", AUDIO_AUTO="0"
+    )
 
 
 def _look(page: Any, shots: Path, name: str) -> None:

@@ -32,7 +32,11 @@ LONG = "\n".join(f"Dòng thứ {i} của một góp ý dài về dự thảo ngh
 @pytest.fixture(scope="module")
 def voice_server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[str]:
     yield from run_live_server(
-        tmp_path_factory, artifacts_dir, name="voice-server", COMMENT_RATE_LIMIT=RATE
+        tmp_path_factory,
+        artifacts_dir,
+        name="voice-server",
+        COMMENT_RATE_LIMIT=RATE,
+        AUDIO_AUTO="0",  # members' voices only: the documents need not be read aloud
     )
 
 

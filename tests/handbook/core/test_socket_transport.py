@@ -245,6 +245,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Ite
         tmp_path_factory,
         artifacts_dir,
         "serve-transport",
+        AUDIO_AUTO="0",  # the demo's documents are read, not voiced: nothing here listens
         LOGIN_RATE_LIMIT="1000 per minute",
         COMMENT_RATE_LIMIT="100000 per minute",
     )
