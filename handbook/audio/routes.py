@@ -7,10 +7,6 @@ While a document's first track is being made, the part spoken so far is served i
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from urllib.parse import quote
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, request, send_file
 from flask_login import current_user, login_required
@@ -22,6 +18,7 @@ from handbook.audio.models import AudioTrack
 from handbook.audio.playlist import playlist as meeting_playlist
 from handbook.audio.storage import audio_store, early_path
 from handbook.core import db
+from handbook.core.downloads import content_disposition
 from handbook.core.policy import Action, load
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import Meeting
@@ -42,20 +39,10 @@ def _playable(document_id: int) -> tuple[Document, AudioTrack]:
 
 
 #: What Android, Windows or a memory card's file system refuse in a file's name.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
 def download_disposition(title: str, *, attachment: bool = True) -> str:
     """The recording named after the document ("Dự thảo Nghị quyết tháng 12.mp3": what the
-    phone's Downloads list shows, also when saved from the player's own menu), with a
-    plain-letters name for clients without RFC 6266."""
-    name = " ".join(_UNSAFE.sub(" ", title).split()).strip(". ")[:120].rstrip() or "Tài liệu"
-    plain = name.replace("đ", "d").replace("Đ", "D")
-    plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
-    return (
-        f'{"attachment" if attachment else "inline"}; filename="{plain or "tai-lieu"}.mp3"; '
-        f"filename*=UTF-8''{quote(name + '.mp3', safe='')}"
-    )
+    phone's Downloads list shows, also when saved from the player's own menu)."""
+    return content_disposition(title, "mp3", fallback="Tài liệu", attachment=attachment)
 
 
 @bp.get("/documents/<int:document_id>/audio.mp3")

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from handbook.core.downloads import content_disposition
 from handbook.core.timeutil import to_local
 from handbook.orgs.models import Organization
 from handbook.participation.overview import MARKS, Grid, Quarter, Tally
-
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 class Rate(float):
@@ -29,14 +25,7 @@ _WORD = {True: "Có", False: "Không", None: ""}
 
 
 def disposition(title: str, suffix: str) -> str:
-    """RFC 6266: the Vietnamese name, and a plain-letters one for clients without it."""
-    name = " ".join(_UNSAFE.sub(" ", title).split()).strip(". ")[:150].rstrip() or "Tham gia"
-    plain = name.replace("đ", "d").replace("Đ", "D")
-    plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
-    return (
-        f'attachment; filename="{plain or "tham-gia"}.{suffix}"; '
-        f"filename*=UTF-8''{quote(f'{name}.{suffix}', safe='')}"
-    )
+    return content_disposition(title, suffix, fallback="Tham gia", limit=150)
 
 
 def _rates(tally: Tally) -> list[Cell]:
