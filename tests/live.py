@@ -62,6 +62,9 @@ def run_live_server(
     # connections would count them all as one (tests/handbook/core/test_serve_limits.py sets
     # its own).
     env.setdefault("SERVE_MAX_CONNECTIONS_PER_IP", "0")
+    # ... and the comment limit (10 a minute per member) would count one test's comments against
+    # the next test's on the shared server; tests of the limit set their own.
+    env.setdefault("COMMENT_RATE_LIMIT", "600 per minute")
     env.update(settings)
 
     run_demo(env)
