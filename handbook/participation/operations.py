@@ -42,20 +42,8 @@ def remind(meeting: Meeting, actor: User) -> list[int]:
     if not meeting.is_published():
         raise MeetingError("Buổi sinh hoạt chưa được công bố, chưa thể nhắc.")
     missing = sorted({uid for uids in unread_members(meeting).values() for uid in uids})
-    payload = meeting_facts(meeting)
     stamp = f"{utcnow():%Y%m%d%H%M%S}"
-    users = notify(
-        missing, kind="reminder", payload=payload, dedupe_key=f"meeting:{meeting.id}:remind:{stamp}"
-    )
-    record(
-        "meeting.reminded",
-        actor_id=actor.id,
-        target=meeting,
-        organization_id=meeting.organization_id,
-        count=len(users),
-    )
-    push_after_commit(users, kind="reminder", payload=payload)
-    return users
+    return _tell(meeting, actor, missing, "reminder", f"remind:{stamp}", "meeting.reminded")
 
 
 def remind_idle(meeting: Meeting, actor: User) -> list[int]:
@@ -66,22 +54,24 @@ def remind_idle(meeting: Meeting, actor: User) -> list[int]:
         raise MeetingError("Buổi sinh hoạt chưa được công bố hoặc đã hủy, chưa thể nhắc.")
     quarter = Quarter.parse(None, to_local(meeting.starts_at).date())
     idle = grid([meeting.organization_id], quarter).idle(meeting.id)
-    payload = meeting_facts(meeting)
     day = f"{to_local(utcnow()):%Y%m%d}"
-    users = notify(
-        idle,
-        kind="participation.idle",
-        payload=payload,
-        dedupe_key=f"meeting:{meeting.id}:idle:{day}",
-    )
+    return _tell(meeting, actor, idle, "participation.idle", f"idle:{day}", "meeting.reminded_idle")
+
+
+def _tell(
+    meeting: Meeting, actor: User, user_ids: Any, kind: str, key: str, audit: str
+) -> list[int]:
+    """Notify ``user_ids`` of ``meeting`` (once per ``key``), audit it, push after commit."""
+    payload = meeting_facts(meeting)
+    users = notify(user_ids, kind=kind, payload=payload, dedupe_key=f"meeting:{meeting.id}:{key}")
     record(
-        "meeting.reminded_idle",
+        audit,
         actor_id=actor.id,
         target=meeting,
         organization_id=meeting.organization_id,
         count=len(users),
     )
-    push_after_commit(users, kind="participation.idle", payload=payload)
+    push_after_commit(users, kind=kind, payload=payload)
     return users
 
 
