@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -67,7 +68,9 @@ def run_live_server(
     env.setdefault("COMMENT_RATE_LIMIT", "600 per minute")
     env.update(settings)
 
-    run_demo(env)
+    # The demo, its documents already read and voiced: made once per test process and copied
+    # (a server's own reading and voicing of them cost each start ~15 s of CPU).
+    shutil.copytree(prepared_demo(tmp_path_factory), instance, dirs_exist_ok=True)
 
     log_path = artifacts_dir / f"{name}.log"
     base_url = f"http://127.0.0.1:{port}"
@@ -124,6 +127,55 @@ def run_demo(env: dict[str, str], timeout: float = 180) -> None:
     )
     if demo.returncode != 0:
         pytest.fail(f"`handbook demo` failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
+
+
+#: ``handbook demo`` with the jobs run inline: the documents read (the scan by OCR) and voiced
+#: before it ends, as a server's worker would do them.
+_PREPARE_DEMO = """
+from handbook import create_app
+
+app = create_app({"JOBS_IMMEDIATE": True})
+with app.app_context():
+    result = app.test_cli_runner().invoke(args=["demo"])
+print(result.output)
+if result.exception is not None:
+    raise result.exception
+"""
+_prepared: dict[str, Path] = {}
+
+
+def prepared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded instance holding the demo with every document read and read aloud, made
+    once per test process; ``run_live_server`` starts each server on a copy (the files and
+    audio are found under the instance folder, by relative path)."""
+    if "instance" in _prepared:
+        return _prepared["instance"]
+    folder = tmp_path_factory.mktemp("demo-prepared")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(HANDBOOK_INSTANCE=str(folder), LOG_LEVEL="WARNING", AUDIO_AUTO="1")
+    env.pop("SECRET_KEY", None)
+    made = subprocess.run(
+        [sys.executable, "-c", _PREPARE_DEMO],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.fail(f"preparing the demo failed ({made.returncode}):\n{made.stdout}\n{made.stderr}")
+    with contextlib.closing(sqlite3.connect(folder / "handbook.db")) as conn:
+        documents = conn.execute("SELECT status FROM documents").fetchall()
+        tracks = conn.execute("SELECT status FROM audio_tracks").fetchall()
+    if (
+        not documents
+        or {s for (s,) in documents + tracks} != {"ready"}
+        or len(tracks) != len(documents)
+    ):
+        pytest.fail(f"the prepared demo is not whole: documents {documents}, audio {tracks}")
+    _prepared["instance"] = folder
+    return folder
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
