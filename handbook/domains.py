@@ -15,6 +15,8 @@ from handbook.accounts import events as _accounts_events  # noqa: F401 - socket 
 from handbook.accounts import jobs as _accounts_jobs  # noqa: F401
 from handbook.accounts import routes as accounts_routes
 from handbook.accounts import sessions
+from handbook.announcements import publishing as _announcements_publishing  # noqa: F401 - sweep
+from handbook.announcements import routes as announcements_routes
 from handbook.attendance import events as _attendance_events  # noqa: F401 - its socket room
 from handbook.attendance import policy as _attendance_policy  # noqa: F401 - its rule
 from handbook.attendance import routes as attendance_routes
@@ -63,6 +65,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     comments_routes.bp,
     participation_routes.bp,
     library_routes.bp,
+    announcements_routes.bp,
     attendance_routes.bp,
     voting_routes.bp,
     minutes_routes.bp,

@@ -62,6 +62,11 @@ class Action(enum.StrEnum):
     MEETING_MANAGE = "meeting.manage"
     DOCUMENT_VIEW = "document.view"
     DOCUMENT_MANAGE = "document.manage"
+    #: Read an announcement (``announcements/policy.py``: its audience once published).
+    ANNOUNCEMENT_VIEW = "announcement.view"
+    #: Send or withdraw an announcement: those who publish for its organisation; to the
+    #: whole subtree only its committee and the admins (never a branch secretary).
+    ANNOUNCEMENT_MANAGE = "announcement.manage"
     #: Post, reply, edit or delete one's own comment on a meeting (its agenda) or a document.
     DISCUSS = "discuss"
     #: Check oneself in to a meeting one is convened to (``attendance/policy.py``).

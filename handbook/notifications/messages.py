@@ -47,6 +47,7 @@ def topic(tag: str) -> str:
 PREFERENCE = {
     "meeting.published": "meetings",
     "document.published": "meetings",
+    "announcement.published": "meetings",
     "meeting.changed": "meetings",
     "meeting.cancelled": "meetings",
     "reminder": "reminders",
@@ -87,6 +88,12 @@ def message(kind: str, payload: dict[str, Any]) -> Message | None:
             "body": body or str(payload.get("organization") or ""),
         }
         data["tag"] = f"document:{payload.get('document')}"
+    elif kind == "announcement.published":  # a committee's or branch's word (announcements)
+        data |= {
+            "title": f"Thông báo: {title}",
+            "body": str(payload.get("excerpt") or payload.get("organization") or ""),
+            "tag": f"announcement:{payload.get('announcement')}",
+        }
     elif kind == "reminder":
         data |= {
             "title": f"Nhắc đọc tài liệu: {title}",

@@ -2,11 +2,11 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from handbook.orgs.models import OrgKind, Role, Situation, Standing
+from handbook.orgs.models import EndReason, OrgKind, Role, Situation, Standing
 
 
 class MemberForm(FlaskForm):
@@ -91,4 +91,32 @@ class RhythmForm(FlaskForm):
             InputRequired("Vui lòng nhập số ngày nhắc trước."),
             NumberRange(1, 30, "Số ngày nhắc trước phải từ 1 đến 30."),
         ],
+    )
+
+
+class RoleForm(FlaskForm):
+    """A member's role; the member list draws one per member it may change, with only the
+    roles the viewer may give (``orgs/policy.py`` ``assignable_roles``)."""
+
+    role = SelectField("Vai trò", choices=[SelectChoice(r.value, r.label) for r in Role])
+
+
+class EndForm(FlaskForm):
+    """Ending a membership: why, since when, and a note (required for "Lý do khác")."""
+
+    reason = SelectField(
+        "Lý do",
+        choices=[SelectChoice("", "— Chọn lý do —")]
+        + [SelectChoice(r.value, r.label) for r in EndReason],
+        default="",
+        validators=[DataRequired("Vui lòng chọn lý do thôi sinh hoạt.")],
+    )
+    ended_on = DateField(
+        "Từ ngày",
+        format="%Y-%m-%d",
+        validators=[InputRequired("Vui lòng nhập ngày thôi sinh hoạt.")],
+    )
+    note = TextAreaField(
+        "Ghi chú (số quyết định, nơi chuyển đến…)",
+        validators=[Optional(), Length(max=500, message="Ghi chú tối đa 500 ký tự.")],
     )

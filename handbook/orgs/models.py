@@ -99,6 +99,32 @@ _SITUATION_LABELS = {
 }
 
 
+class EndReason(enum.StrEnum):
+    """Why a membership ended: the member moved to another branch, died or left the Party."""
+
+    #: Transferred to another branch (chuyển sinh hoạt đảng).
+    MOVED = "moved"
+    DECEASED = "deceased"
+    #: Left the Party, or struck off its list (xin ra khỏi Đảng, xóa tên).
+    LEFT = "left"
+    EXPELLED = "expelled"
+    #: Anything else; a note is then required.
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _END_REASON_LABELS[self]
+
+
+_END_REASON_LABELS = {
+    EndReason.MOVED: "Chuyển sinh hoạt đảng đi nơi khác",
+    EndReason.DECEASED: "Từ trần",
+    EndReason.LEFT: "Ra khỏi Đảng, xóa tên",
+    EndReason.EXPELLED: "Bị khai trừ khỏi Đảng",
+    EndReason.OTHER: "Lý do khác",
+}
+
+
 class Reach(enum.StrEnum):
     """Who a publication is for: the owning organisation only, or every organisation below too."""
 
@@ -195,3 +221,43 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"<Membership user={self.user_id} org={self.organization_id} {self.role.value}>"
+
+
+class EndedMembership(Base):
+    """A membership that has ended, kept for the record (``orgs/roles.py``).
+
+    Ending a membership moves it here rather than marking the live row: every reader of
+    ``memberships`` (the policy, member lists, audiences, attendance, participation, sockets)
+    then ignores it with no filter to forget, and the member may join the branch again later.
+    What the member did (attendance, comments, reading, minutes) is keyed by the account, which
+    stays, so history is untouched.
+    """
+
+    __tablename__ = "ended_memberships"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    #: The role and standing held when it ended.
+    role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
+    standing: so.Mapped[Standing] = so.mapped_column(enum_column(Standing))
+    #: When the membership was recorded (``Membership.created_at``).
+    began_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    #: The local date the member left (moved, died, left the Party), as the secretary gave it.
+    ended_on: so.Mapped[date] = so.mapped_column(sa.Date)
+    reason: so.Mapped[EndReason] = so.mapped_column(enum_column(EndReason))
+    note: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    #: When it was recorded, and by whom.
+    ended_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    ended_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<EndedMembership user={self.user_id} org={self.organization_id} {self.ended_on}>"

@@ -43,9 +43,12 @@ _ORG_GRANTS: dict[Action, Grants] = {
         "here": frozenset({Role.ADMIN}),
         "above": frozenset({Role.ADMIN}),
     },
+    # The log of what was done in an organisation (``orgs/audit_log.py``): its secretary for
+    # their own organisation only (as they manage its members), committees and admins for
+    # everything below them too; platform administrators read the whole log.
     Action.AUDIT_VIEW: {
-        "here": frozenset({Role.SECRETARY, Role.ADMIN}),
-        "above": frozenset({Role.ADMIN}),
+        "here": frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN}),
+        "above": frozenset({Role.COMMITTEE, Role.ADMIN}),
     },
     Action.ORG_PUBLISH: MANAGE_PUBLICATIONS,
     Action.ORG_PARTICIPATION: {
@@ -69,6 +72,37 @@ def holds(actor: User, org: Organization, grants: Grants) -> bool:
 def belongs_below(actor: User, org: Organization) -> bool:
     """Whether ``actor`` is a member somewhere in ``org``'s subtree (itself included)."""
     return any(m.organization.is_within(org) for m in actor.memberships)
+
+
+#: Who may give or take each role at an organisation, besides platform administrators: an
+#: admin at or above it gives any role; its secretary gives only "Đảng viên" and "Bí thư chi
+#: bộ", since "Cấp ủy" and "Quản trị" reach the subtree below and more than a secretary holds.
+ROLE_GIVERS: Grants = {"here": frozenset({Role.ADMIN}), "above": frozenset({Role.ADMIN})}
+SECRETARY_GIVES = frozenset({Role.MEMBER, Role.SECRETARY})
+
+
+def assignable_roles(actor: User, org: Organization) -> frozenset[Role]:
+    """The roles ``actor`` may give at ``org``, or take from someone there (none without
+    ``ORG_MANAGE_MEMBERS``); nobody's own role is among what they may change."""
+    if actor.is_admin or holds(actor, org, ROLE_GIVERS):
+        return frozenset(Role)
+    if _organization(actor, Action.ORG_MANAGE_MEMBERS, org):
+        return SECRETARY_GIVES
+    return frozenset()
+
+
+class WholeAuditLog:
+    """The whole audit log, every organisation's and none's (sign-ins): the one object the
+    policy is asked about for ``/admin/audit``; no rule lets anyone in but the policy's
+    platform-administrator clause."""
+
+
+WHOLE_AUDIT_LOG = WholeAuditLog()
+
+
+@rule(WholeAuditLog, view=Action.AUDIT_VIEW)
+def _whole_log(_actor: User, _action: Action, _log: WholeAuditLog) -> bool:
+    return False
 
 
 @rule(Organization, view=Action.ORG_VIEW)

@@ -15,16 +15,26 @@ from handbook.accounts.phone import normalize_phone
 from handbook.core import db, realtime
 from handbook.core.policy import Action, can, load
 from handbook.core.timeutil import to_local, utcnow
-from handbook.orgs import import_views, operations, rhythm
+from handbook.orgs import audit_views, import_views, operations, rhythm, roles
 from handbook.orgs.forms import (
+    EndForm,
     MemberForm,
     OrganizationForm,
     QuorumForm,
     RhythmForm,
+    RoleForm,
     StandingForm,
 )
-from handbook.orgs.models import Membership, Organization, OrgKind, Role, Situation, Standing
-from handbook.orgs.policy import organizations_where
+from handbook.orgs.models import (
+    EndReason,
+    Membership,
+    Organization,
+    OrgKind,
+    Role,
+    Situation,
+    Standing,
+)
+from handbook.orgs.policy import assignable_roles, organizations_where
 
 bp = Blueprint("orgs", __name__)
 
@@ -54,9 +64,25 @@ def _standing_forms(memberships: list[Membership]) -> dict[int, StandingForm]:
     return forms
 
 
+def _role_forms(org: Organization, memberships: list[Membership]) -> dict[int, RoleForm]:
+    """A role form for each member whose role the viewer may change, offering only the roles
+    the viewer may give; none for the viewer's own membership."""
+    allowed = assignable_roles(current_user, org)
+    forms = {}
+    for m in memberships:
+        if m.user_id == current_user.id or m.role not in allowed:
+            continue
+        form = RoleForm(prefix=f"r{m.user_id}", formdata=None)
+        form.role.choices = [(r.value, r.label) for r in Role if r in allowed]
+        form.role.data = m.role.value
+        forms[m.user_id] = form
+    return forms
+
+
 def _members_page(org: Organization, rhythm_form: RhythmForm | None = None, **extra: object) -> str:
     memberships = operations.members_of(org)
     may_manage = can(current_user, Action.ORG_MANAGE_MEMBERS, org)
+    role_forms = _role_forms(org, memberships) if may_manage else {}
     quorum = QuorumForm(formdata=None)
     quorum.percent.data = org.quorum_percent
     if rhythm_form is None:  # not what was just typed: what is kept
@@ -69,6 +95,10 @@ def _members_page(org: Organization, rhythm_form: RhythmForm | None = None, **ex
         "form": MemberForm(),
         "may_manage": may_manage,
         "standing_forms": _standing_forms(memberships) if may_manage else {},
+        "role_forms": role_forms,
+        "end_forms": {uid: EndForm(prefix=f"e{uid}", formdata=None) for uid in role_forms},
+        "ended": roles.ended_of(org),
+        "may_audit": can(current_user, Action.AUDIT_VIEW, org),
         "quorum_form": quorum,
         "rhythm_form": rhythm_form,
         "next_regular_day": _next_regular_day(org),
@@ -90,16 +120,20 @@ def members(org_id: int) -> str:
     return _members_page(org)
 
 
+def _membership(org: Organization, user_id: int) -> Membership | None:
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.organization_id == org.id, Membership.user_id == user_id
+        )
+    )
+
+
 @bp.post("/org/<int:org_id>/members/<int:user_id>/standing")
 @login_required
 def set_standing(org_id: int, user_id: int) -> Response | tuple[str, int]:
     """The secretary records a member's standing (official or probationary) and situation."""
     org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
-    membership = db.session.scalar(
-        sa.select(Membership).where(
-            Membership.organization_id == org.id, Membership.user_id == user_id
-        )
-    )
+    membership = _membership(org, user_id)
     if membership is None:
         abort(404)
     form = StandingForm(prefix=f"m{user_id}")
@@ -120,6 +154,83 @@ def set_standing(org_id: int, user_id: int) -> Response | tuple[str, int]:
     db.session.commit()
     flash(f"Đã lưu tư cách của đảng viên {membership.user.full_name}.", "success")
     return redirect(url_for("orgs.members", org_id=org.id) + f"#m{user_id}")
+
+
+def _current_or_ended(org: Organization, user_id: int) -> Membership | tuple[str, int]:
+    """The member's membership; if it has ended, the page saying so (409); else 404."""
+    membership = _membership(org, user_id)
+    if membership is not None:
+        return membership
+    gone = roles.last_ended(org.id, user_id)
+    if gone is None:
+        abort(404)
+    name = gone.user.full_name
+    error = f"{name} đã thôi sinh hoạt ở {org.name} từ ngày {gone.ended_on:%d/%m/%Y}."
+    return _members_page(org, error=error), 409
+
+
+def _after_change(user_id: int) -> None:
+    """The member's open pages reconnect with what they may now see: a room joined under the
+    old role or membership would otherwise keep being told (broadcasts are framed once)."""
+    realtime.end_sessions(user_id)
+
+
+@bp.post("/org/<int:org_id>/members/<int:user_id>/role")
+@login_required
+def set_role(org_id: int, user_id: int) -> Response | tuple[str, int]:
+    """A manager of the organisation's members changes one member's role (``orgs/roles.py``)."""
+    org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
+    found = _current_or_ended(org, user_id)
+    if not isinstance(found, Membership):
+        return found
+    form = RoleForm(prefix=f"r{user_id}")
+    try:
+        if not form.validate_on_submit():
+            raise roles.RoleError(_first_error(form))
+        old = found.role
+        roles.change_role(current_user, found, Role(form.role.data))
+    except roles.RoleError as exc:
+        db.session.rollback()
+        return _members_page(org, error=f"{found.user.full_name}: {exc}"), exc.status
+    db.session.commit()
+    _after_change(user_id)
+    flash(
+        f"Đã đổi vai trò của {found.user.full_name}: {old.label} → {found.role.label}.", "success"
+    )
+    return redirect(url_for("orgs.members", org_id=org.id) + f"#m{user_id}")
+
+
+@bp.post("/org/<int:org_id>/members/<int:user_id>/end")
+@login_required
+def end_membership(org_id: int, user_id: int) -> Response | tuple[str, int]:
+    """A member leaves the organisation (moved away, died, left the Party), kept on record."""
+    org = load(Organization, org_id, Action.ORG_MANAGE_MEMBERS)
+    found = _current_or_ended(org, user_id)
+    if not isinstance(found, Membership):
+        return found
+    form = EndForm(prefix=f"e{user_id}")
+    name = found.user.full_name
+    try:
+        if not form.validate_on_submit():
+            raise roles.RoleError(_first_error(form))
+        assert form.ended_on.data is not None
+        ended = roles.end_membership(
+            current_user,
+            found,
+            form.ended_on.data,
+            EndReason(form.reason.data),
+            form.note.data or "",
+        )
+    except roles.RoleError as exc:
+        db.session.rollback()
+        return _members_page(org, error=f"{name}: {exc}"), exc.status
+    db.session.commit()
+    _after_change(user_id)
+    message = f"{name} đã thôi sinh hoạt ở {org.name} từ ngày {ended.record.ended_on:%d/%m/%Y}."
+    if ended.account_disabled:
+        message += " Tài khoản đã được khóa vì không còn sinh hoạt ở tổ chức nào."
+    flash(message, "success")
+    return redirect(url_for("orgs.members", org_id=org.id) + "#ended-title")
 
 
 @bp.post("/org/<int:org_id>/quorum")
@@ -165,11 +276,17 @@ def set_rhythm(org_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("orgs.members", org_id=org.id) + "#rhythm-title")
 
 
-def _first_error(form: StandingForm | QuorumForm | RhythmForm) -> str:
+def _first_error(form: StandingForm | QuorumForm | RhythmForm | RoleForm | EndForm) -> str:
     """The first error in Vietnamese (WTForms' own date and number messages are English)."""
     for name, errors in form.errors.items():
         if name.endswith(("situation_from", "situation_until")):
             return "Ngày không hợp lệ (ngày/tháng/năm)."
+        if name.endswith("ended_on") and errors and not str(errors[0]).startswith("Vui"):
+            return "Ngày thôi sinh hoạt không hợp lệ (ngày/tháng/năm)."
+        if name.endswith("role"):
+            return "Vai trò không hợp lệ."
+        if name.endswith("reason") and errors and not str(errors[0]).startswith("Vui"):
+            return "Lý do thôi sinh hoạt không hợp lệ."
         if name.endswith("percent") and errors and not str(errors[0]).startswith("Tỷ lệ"):
             return "Tỷ lệ có mặt tối thiểu phải là số nguyên."
         if name == "day" and errors and not str(errors[0]).startswith("Ngày"):
@@ -205,8 +322,9 @@ def add_member(org_id: int) -> Response | str | tuple[str, int]:
     return render_template("orgs/new_accounts.html", org=org, accounts=[(user, password)])
 
 
-# The member import (a background job, its page and its password sheet): ``import_views``.
-for _rule, _endpoint, _view, _methods in import_views.RULES:
+# The member import (a background job, its page and its password sheet): ``import_views``;
+# the audit log's pages and exports: ``audit_views``.
+for _rule, _endpoint, _view, _methods in (*import_views.RULES, *audit_views.RULES):
     bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)
 
 
@@ -266,3 +384,78 @@ def create_org() -> Response | tuple[str, int]:
     db.session.commit()
     flash(f"Đã tạo {org.kind.label.lower()} “{org.name}”.", "success")
     return redirect(url_for("orgs.tree"))
+
+
+def _may_move(org: Organization) -> bool:
+    """Moving takes a node from its parent: the actor manages that parent too (the top level
+    is the platform administrators')."""
+    if org.parent is None:
+        return bool(current_user.is_admin)
+    return can(current_user, Action.ORG_MANAGE_TREE, org.parent)
+
+
+def _node_page(org: Organization, **extra: object) -> str:
+    where = organizations_where(current_user, Action.ORG_MANAGE_TREE)
+    may_move = _may_move(org)
+    return render_template(
+        "orgs/tree_node.html",
+        org=org,
+        may_move=may_move,
+        targets=operations.move_targets(org, where) if may_move else [],
+        may_make_top=may_move
+        and current_user.is_admin
+        and org.parent is not None
+        and org.kind is not OrgKind.BRANCH,
+        **extra,
+    )
+
+
+@bp.get("/admin/tree/<int:org_id>")
+@login_required
+def tree_node(org_id: int) -> str:
+    """One organisation's name and place in the tree, to rename or move it."""
+    return _node_page(load(Organization, org_id, Action.ORG_MANAGE_TREE))
+
+
+@bp.post("/admin/tree/<int:org_id>/rename")
+@login_required
+def rename_org(org_id: int) -> Response | tuple[str, int]:
+    org = load(Organization, org_id, Action.ORG_MANAGE_TREE)
+    typed = request.form.get("name") or ""
+    old = org.name
+    try:
+        changed = operations.rename_organization(org, typed, actor=current_user)
+    except operations.TreeError as exc:
+        db.session.rollback()
+        return _node_page(org, error=str(exc), typed_name=typed), 400
+    db.session.commit()
+    if changed:
+        flash(f"Đã đổi tên “{old}” thành “{org.name}”.", "success")
+    return redirect(url_for("orgs.tree_node", org_id=org.id))
+
+
+@bp.post("/admin/tree/<int:org_id>/move")
+@login_required
+def move_org(org_id: int) -> Response | tuple[str, int]:
+    """The organisation and everything below it go under another parent; their meetings,
+    documents and members go with them."""
+    org = load(Organization, org_id, Action.ORG_MANAGE_TREE)
+    if not _may_move(org):
+        abort(403)
+    chosen = request.form.get("parent_id", "")
+    try:
+        if chosen == "top" and current_user.is_admin:
+            parent = None
+        elif chosen.isdigit():
+            parent = load(Organization, int(chosen), Action.ORG_MANAGE_TREE)
+        else:
+            raise operations.TreeError("Vui lòng chọn tổ chức cấp trên mới.")
+        operations.move_organization(org, parent, actor=current_user)
+    except operations.TreeError as exc:
+        db.session.rollback()
+        db.session.refresh(org)
+        return _node_page(org, error=str(exc)), 400
+    db.session.commit()
+    where = f"“{parent.name}”" if parent is not None else "cấp cao nhất"
+    flash(f"Đã chuyển “{org.name}” và các tổ chức trực thuộc về {where}.", "success")
+    return redirect(url_for("orgs.tree_node", org_id=org.id))

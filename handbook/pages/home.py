@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from handbook.announcements import operations as announcements
 from handbook.core import db
 from handbook.core.policy import Action, can, reads
 from handbook.core.timeutil import utcnow
@@ -22,6 +23,8 @@ bp = Blueprint("pages", __name__)
 _STILL_CURRENT = timedelta(hours=4)
 #: Publications older than this are no longer "new", read or not.
 _NEW_FOR = timedelta(days=60)
+#: Announcements on the home page; the rest are on their list.
+_ANNOUNCEMENTS = 3
 
 
 @bp.get("/")
@@ -38,6 +41,10 @@ def home() -> Response | str:
         next_meeting=_next_meeting(memberships),
         new_meetings=fresh,
         new_ids={m.id for m in fresh},
+        # The newest announcements out to me, "mới" while unread (announcements domain).
+        announcements=announcements.listed(current_user, limit=_ANNOUNCEMENTS, readers_only=True),
+        unread_announcements=announcements.unread_ids(current_user.id),
+        may_announce=bool(announcements.senders(current_user)),
     )
 
 

@@ -48,7 +48,28 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/account/text-size"): "LAAA",
     ("GET", "/admin/tree"): "LDDD",
     ("POST", "/admin/tree"): "LDDD",
+    # Renaming and moving an organisation (issue #14 item 8): B1 here, nobody of it may.
+    ("GET", "/admin/tree/<int:org_id>"): "LDDD",
+    ("POST", "/admin/tree/<int:org_id>/rename"): "LDDD",
+    ("POST", "/admin/tree/<int:org_id>/move"): "LDDD",
+    # Announcements (issue #14 item 8): B1's secretary sent one to B1; sending and
+    # withdrawing are the secretary's (withdrawing with no reason is refused with one: "A").
+    ("GET", "/announcements"): "LAAA",
+    ("GET", "/announcements/<int:announcement_id>"): "LDAA",
+    ("POST", "/announcements/<int:announcement_id>/withdraw"): "LDDA",
+    ("GET", "/org/<int:org_id>/announcements/new"): "LDDA",
+    ("POST", "/org/<int:org_id>/announcements/new"): "LDDA",
     ("GET", "/admin/voices"): "LDDD",
+    # The audit log (issue #14 item 8): the whole log is the platform administrators'; a
+    # branch's is its secretary's (and the committees' and admins' above).
+    ("GET", "/admin/audit"): "LDDD",
+    ("GET", "/admin/audit.csv"): "LDDD",
+    ("GET", "/org/<int:org_id>/audit"): "LDDA",
+    ("GET", "/org/<int:org_id>/audit.csv"): "LDDA",
+    # A member's role and the end of their membership: those who manage B1's members (the
+    # table's empty form is refused with its reason: "A").
+    ("POST", "/org/<int:org_id>/members/<int:user_id>/role"): "LDDA",
+    ("POST", "/org/<int:org_id>/members/<int:user_id>/end"): "LDDA",
     ("GET", "/api/v1/<path:_rest>"): "DDDD",
     ("POST", "/api/v1/<path:_rest>"): "LDDD",
     ("PUT", "/api/v1/<path:_rest>"): "LDDD",
@@ -412,6 +433,11 @@ class _World:
             sa.select(Device).where(Device.user_id == tree.member_b1.id).order_by(Device.id.desc())
         ).first()
         assert device is not None
+        sent = secretary.post(
+            f"/org/{tree.b1.id}/announcements/new",
+            data={"title": "Lịch trực", "body": "Chi bộ trực Tết.", "reach": "self", "when": "now"},
+        )
+        assert sent.status_code == 302, sent.get_data(as_text=True)
         imported = MemberImport(
             organization_id=tree.b1.id, file_name="ds.csv", app_url="/", status=ImportStatus.DONE
         )
@@ -431,6 +457,7 @@ class _World:
             "section_id": drafted.json["drafting"]["sections"][0]["id"],
             "number": 1,
             "audio_id": minutes_audio.json["id"] if minutes_audio else 1,
+            "announcement_id": int(sent.headers["Location"].rsplit("/", 1)[1]),
         }
         outsider = app.test_client()
         login(outsider, tree.member_b3)
