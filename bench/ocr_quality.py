@@ -14,6 +14,12 @@ Words are compared after NFC and lower case, punctuation stripped from their end
 count ("chỉ bộ" for "chi bộ" is one error), capitals and commas do not (a listener hears
 neither). WER = (substitutions + deletions + insertions) / words of the known text.
 
+The words Tesseract was unsure of (confidence below ``unsure.UNSURE_BELOW``) are marked for
+the secretary; how well the mark finds the errors, from the same run's word confidences:
+recall = wrong words read that are marked / wrong words read (a word missed altogether has
+nothing to mark: counted apart), precision = marked words that are wrong / marked words; at
+the product's threshold, then at others for comparison.
+
 Run: .venv/bin/python bench/ocr_quality.py [--repeat 1]
 """
 
@@ -35,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from docs_store.extract import ocr  # noqa: E402
+from docs_store.extract.unsure import UNSURE_BELOW  # noqa: E402
 from tests.docs_store import makers  # noqa: E402  (the test suite's sample documents)
 
 DEMO_SCAN = ROOT / "handbook" / "demo" / "documents" / "thong-bao-hoc-tap-nghi-quyet.pdf"
@@ -80,9 +87,9 @@ def words(text: str) -> list[str]:
     return found
 
 
-def errors(truth: list[str], read: list[str]) -> tuple[int, list[tuple[str, str]]]:
-    """Word-level edit distance, and the substitutions (known word, word read) on one best
-    alignment."""
+def errors(truth: list[str], read: list[str]) -> tuple[int, list[tuple[str, str]], set[int]]:
+    """Word-level edit distance, the substitutions (known word, word read) on one best
+    alignment, and which of the words read are wrong on it (substituted or inserted)."""
     rows = [list(range(len(read) + 1))]
     for i, want in enumerate(truth, 1):
         row = [i]
@@ -90,20 +97,71 @@ def errors(truth: list[str], read: list[str]) -> tuple[int, list[tuple[str, str]
             row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (want != got)))
         rows.append(row)
     swaps: list[tuple[str, str]] = []
+    wrong: set[int] = set()
     i, j = len(truth), len(read)
     while i and j:
         if rows[i][j] == rows[i - 1][j - 1] + (truth[i - 1] != read[j - 1]):
             if truth[i - 1] != read[j - 1]:
                 swaps.append((truth[i - 1], read[j - 1]))
+                wrong.add(j - 1)
             i, j = i - 1, j - 1
         elif rows[i][j] == rows[i - 1][j] + 1:
             i -= 1
         else:
+            wrong.add(j - 1)
             j -= 1
-    return rows[-1][-1], swaps[::-1]
+    wrong.update(range(j))
+    return rows[-1][-1], swaps[::-1], wrong
 
 
-def product(pdf: Path) -> str:
+#: Thresholds the mark is compared at, besides the product's.
+THRESHOLDS = (30.0, 50.0, 60.0, 70.0, 80.0, 85.0, 90.0, 93.0, 95.0)
+
+
+class Flags:
+    """Counts of the mark at each threshold, over the cases: marked right (a wrong word),
+    marked wrongly (a right word), wrong words left unmarked; and words missed altogether."""
+
+    def __init__(self) -> None:
+        self.counts = {t: [0, 0, 0] for t in sorted({UNSURE_BELOW, *THRESHOLDS})}
+        self.missed = 0
+
+    def add(self, truth: list[str], page: ocr.OcrPage) -> list[int]:
+        """Count one page; returns its counts at the product's threshold."""
+        read = [(w, word.confidence) for word in page.words for w in words(word.text)]
+        wrong_count, _, wrong = errors(truth, [w for w, _ in read])
+        self.missed += wrong_count - len(wrong)  # known words with no word read in their place
+        mine: list[int] = []
+        for threshold, counts in self.counts.items():
+            marked = {j for j, (_, confidence) in enumerate(read) if confidence < threshold}
+            page_counts = [len(marked & wrong), len(marked - wrong), len(wrong - marked)]
+            for k, n in enumerate(page_counts):
+                counts[k] += n
+            if threshold == UNSURE_BELOW:
+                mine = page_counts
+        return mine
+
+    def report(self, name: str) -> None:
+        for threshold, (right, wrongly, unmarked) in self.counts.items():
+            mark = "  ← the threshold used" if threshold == UNSURE_BELOW else ""
+            print(
+                f"{'':28} {name:11} unsure < {threshold:4.0f}: {_rates(right, wrongly, unmarked)}"
+                f"{mark}"
+            )
+        print(f"{'':28} {name:11} words missed altogether (nothing to mark): {self.missed}")
+
+
+def _rates(right: int, wrongly: int, unmarked: int) -> str:
+    marked, wrong = right + wrongly, right + unmarked
+    recall = f"{right / wrong:5.0%}" if wrong else "  –  "
+    precision = f"{right / marked:5.0%}" if marked else "  –  "
+    return (
+        f"marks {right}/{wrong} errors (recall {recall}), {marked} words marked "
+        f"(precision {precision}, {wrongly} right words marked)"
+    )
+
+
+def product(pdf: Path) -> ocr.OcrPage:
     """As ``pdf_reader._ocr`` reads page 1."""
     from pypdf import PdfReader
 
@@ -114,11 +172,11 @@ def product(pdf: Path) -> str:
     return ocr.ocr_pdf_page(pdf, 1, dpi=dpi, scan=scan)
 
 
-def render_300(pdf: Path) -> str:
+def render_300(pdf: Path) -> ocr.OcrPage:
     return ocr.ocr_pdf_page(pdf, 1, dpi=300, scan=None)
 
 
-SETTINGS: dict[str, Callable[[Path], str]] = {"product": product, "render-300": render_300}
+SETTINGS: dict[str, Callable[[Path], ocr.OcrPage]] = {"product": product, "render-300": render_300}
 
 
 def main() -> None:
@@ -137,15 +195,17 @@ def main() -> None:
             cases.append((f"news {seed.stem[:3]}, A4 200 dpi", pdf, lines))
         totals = {name: [0, 0, 0.0] for name in SETTINGS}  # errors, words, seconds
         tally: dict[str, collections.Counter[str]] = {n: collections.Counter() for n in SETTINGS}
+        flags = {name: Flags() for name in SETTINGS}
         for label, pdf, lines in cases:
             truth = words("\n".join(lines))
             for name, read in SETTINGS.items():
                 walls = []
                 for _ in range(args.repeat):
                     start = time.perf_counter()
-                    text = read(pdf)
+                    page = read(pdf)
                     walls.append(time.perf_counter() - start)
-                wrong, swaps = errors(truth, words(text))
+                wrong, swaps, _ = errors(truth, words(page.text))
+                right, wrongly, unmarked = flags[name].add(truth, page)
                 wall = statistics.median(walls)
                 totals[name][0] += wrong
                 totals[name][1] += len(truth)
@@ -156,12 +216,14 @@ def main() -> None:
                     f"{label:28} {name:11} WER {wrong / len(truth):6.1%} "
                     f"({wrong}/{len(truth)} words) {wall:5.2f} s  swaps: {shown}"
                 )
+                print(f"{'':28} {name:11} {_rates(right, wrongly, unmarked)}")
         for name, (wrong, total, seconds) in totals.items():
             print(
                 f"{'all':28} {name:11} WER {wrong / total:6.1%} ({wrong}/{total}) {seconds:5.2f} s"
             )
             common = ", ".join(f"{swap} ×{n}" for swap, n in tally[name].most_common(5))
             print(f"{'':28} {name:11} substitutions: {common or 'none'}")
+            flags[name].report(name)
 
 
 if __name__ == "__main__":

@@ -14,21 +14,49 @@ BlockKind = Literal["heading", "paragraph"]
 
 @dataclass
 class Block:
-    """One heading or paragraph; ``level`` is 1.. for headings, 0 for paragraphs."""
+    """One heading or paragraph; ``level`` is 1.. for headings, 0 for paragraphs.
+
+    ``unsure``: the ``(start, end)`` character spans of the words OCR was unsure of
+    (``unsure.mark_unsure``), for the secretary to check; empty for typed text."""
 
     kind: BlockKind
     text: str
     level: int = 0
+    unsure: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "level": self.level}
+        data: dict[str, Any] = {"kind": self.kind, "text": self.text, "level": self.level}
+        if self.unsure:
+            data["unsure"] = [[start, end] for start, end in self.unsure]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Block:
         kind = data["kind"]
         if kind not in ("heading", "paragraph"):
             raise ValueError(f"unknown block kind: {kind!r}")
-        return cls(kind=kind, text=str(data["text"]), level=int(data.get("level", 0)))
+        text = str(data["text"])
+        return cls(
+            kind=kind,
+            text=text,
+            level=int(data.get("level", 0)),
+            unsure=spans(data.get("unsure"), len(text)),
+        )
+
+
+def spans(data: Any, length: int) -> list[tuple[int, int]]:
+    """Well-formed ``[start, end]`` spans within a text of ``length`` characters, in order and
+    not overlapping; anything else in ``data`` is dropped (a mark is a hint, never an error)."""
+    found: list[tuple[int, int]] = []
+    for item in data if isinstance(data, list) else ():
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            continue
+        start, end = item
+        if type(start) is not int or type(end) is not int:
+            continue
+        if 0 <= start < end <= length and (not found or start >= found[-1][1]):
+            found.append((start, end))
+    return found
 
 
 @dataclass

@@ -8,6 +8,10 @@ rendered by pdftoppm as a grey PGM (a PNG's zlib took longer than the OCR) at 20
 finer scan's resolution capped at 300. Each tool runs as a separate program with a timeout;
 inside the sandbox they also inherit its memory, CPU and file-size limits, per process: pages
 read in parallel each have their own.
+
+Tesseract writes the text and, in the same run, each word's confidence (its ``tsv`` output):
+the words it was unsure of are marked for the secretary (``unsure``). Running it twice would
+double a page's OCR time.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ExtractionError
+from .unsure import Word, parse_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,14 @@ MAX_WORKERS = 8
 RASTER_TIMEOUT = 60.0
 TESSERACT_TIMEOUT = 120.0
 LANGUAGE = "vie"
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What Tesseract read on a page: the text, and every word with its confidence."""
+
+    text: str
+    words: tuple[Word, ...] = ()
 
 
 class OcrUnavailable(Exception):
@@ -131,9 +144,9 @@ def ocr_pdf_page(
     dpi: int = DPI,
     time_budget: float | None = None,
     scan: Scan | None = None,
-) -> str:
-    """Text Tesseract reads on page ``number`` (1-based) of ``pdf``, from the scan's own
-    pixels when ``scan.as_is``, else rendered at ``dpi``.
+) -> OcrPage:
+    """Text and words Tesseract reads on page ``number`` (1-based) of ``pdf``, from the scan's
+    own pixels when ``scan.as_is``, else rendered at ``dpi``.
 
     ``time_budget`` caps all tools together (the sandbox passes what is left of its own);
     running out raises ExtractionError("timeout").
@@ -151,9 +164,9 @@ def ocr_pdf_page(
                 _run(argv, RASTER_TIMEOUT, budget)
                 found = sorted(Path(tmp).glob("scan-*"))
                 if len(found) == 1:
-                    text = _tesseract(tesseract, found[0], scan.dpi, budget)
-                    if len("".join(text.split())) >= MIN_SCAN_CHARS:
-                        return text
+                    read = _tesseract(tesseract, found[0], scan.dpi, budget)
+                    if len("".join(read.text.split())) >= MIN_SCAN_CHARS:
+                        return read
             except OcrFailed as e:  # an odd image: rendering the page may still work
                 logger.info("reading the scan of page %s of %s as it is failed: %s", n, pdf, e)
             for path in Path(tmp).glob("scan-*"):
@@ -171,10 +184,25 @@ def ocr_pdf_page(
         return _tesseract(tesseract, image, dpi, budget)
 
 
-def _tesseract(tesseract: str, image: Path, dpi: int, budget: list[float | None]) -> str:
+def _tesseract(tesseract: str, image: Path, dpi: int, budget: list[float | None]) -> OcrPage:
+    """One Tesseract run writing ``<out>.txt`` (the text, as on its stdout) and ``<out>.tsv``
+    (the words' confidences) beside the image."""
+    out = image.with_name("ocr")
+    for suffix in (".txt", ".tsv"):
+        out.with_suffix(suffix).unlink(missing_ok=True)  # not a previous run's
     # A PGM carries no resolution; Tesseract needs it to judge the size of the letters.
-    argv = [tesseract, str(image), "stdout", "-l", LANGUAGE, "--psm", "3", "--dpi", str(dpi)]
-    return _run(argv, None, budget).decode("utf-8", errors="replace")
+    argv = [tesseract, str(image), str(out), "-l", LANGUAGE, "--psm", "3", "--dpi", str(dpi)]
+    _run(argv + ["txt", "tsv"], None, budget)
+    try:
+        text = out.with_suffix(".txt").read_bytes().decode("utf-8", errors="replace")
+    except OSError as e:
+        raise OcrFailed(f"tesseract wrote no text: {e}") from e
+    try:
+        tsv = out.with_suffix(".tsv").read_bytes().decode("utf-8", errors="replace")
+    except OSError:  # the text alone is still the page's text
+        logger.info("tesseract wrote no word confidences for %s", image)
+        tsv = ""
+    return OcrPage(text, tuple(parse_tsv(tsv)))
 
 
 def _run(argv: list[str], timeout: float | None, budget: list[float | None]) -> bytes:

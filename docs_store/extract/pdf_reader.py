@@ -20,6 +20,7 @@ from . import ocr as ocr_tools
 from .layout import blocks_from_lines
 from .model import Page
 from .poppler_text import page_texts
+from .unsure import mark_unsure
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def read_pdf(
             logger.error("OCR tools missing: scanned pages will stay empty")
             ocr_ok = False
     clock = _Clock(deadline, ocr_allowance, on_ocr_page)
-    pending: list[tuple[int, str, Future[str | None] | None]] = []
+    pending: list[tuple[int, str, Future[ocr_tools.OcrPage | None] | None]] = []
     pages: list[Page] = []
     warnings: list[str] = []
     unread: list[int] = []
@@ -89,14 +90,15 @@ def read_pdf(
         """Turn finished pages at the head of ``pending`` into Pages, in order."""
         while pending and (wait or pending[0][2] is None or pending[0][2].done()):
             number, text, scan = pending.pop(0)
-            from_ocr = False
-            if scan is not None:
-                scanned = scan.result()
-                if scanned is None:
-                    warnings.append(f"Không nhận dạng được chữ trên trang {number}.")
-                elif _visible_chars(scanned) > _visible_chars(text):
-                    text, from_ocr = scanned, True
-            pages.append(Page(number, blocks_from_lines(text.splitlines()), ocr=from_ocr))
+            scanned = scan.result() if scan is not None else None
+            if scan is not None and scanned is None:
+                warnings.append(f"Không nhận dạng được chữ trên trang {number}.")
+            if scanned is not None and _visible_chars(scanned.text) > _visible_chars(text):
+                blocks = blocks_from_lines(scanned.text.splitlines())
+                mark_unsure(blocks, scanned.words)
+                pages.append(Page(number, blocks, ocr=True))
+            else:
+                pages.append(Page(number, blocks_from_lines(text.splitlines())))
             if progress is not None:
                 progress(number, total)
 
@@ -106,7 +108,7 @@ def read_pdf(
                 last = min(total, first + CHUNK_PAGES - 1)
                 for number, text in enumerate(_texts(path, reader, first, last, clock), first):
                     page = reader.pages[number - 1]
-                    scan: Future[str | None] | None = None
+                    scan: Future[ocr_tools.OcrPage | None] | None = None
                     if _visible_chars(text) < MIN_TEXT_CHARS:
                         text = _pypdf_text(page, text)  # poppler may have missed a font's map
                     if _visible_chars(text) < MIN_TEXT_CHARS and _has_images(page):
@@ -225,8 +227,11 @@ def _size(page: PageObject) -> tuple[float, float] | None:
         return None
 
 
-def _ocr(path: Path, number: int, size: tuple[float, float] | None, clock: _Clock) -> str | None:
-    """OCR text of one page, run in a pool thread; None when the tools cannot read it."""
+def _ocr(
+    path: Path, number: int, size: tuple[float, float] | None, clock: _Clock
+) -> ocr_tools.OcrPage | None:
+    """OCR text and words of one page, run in a pool thread; None when the tools cannot read
+    it."""
     clock.start_page()
     dpi, scan = ocr_tools.DPI, None
     if size is not None:

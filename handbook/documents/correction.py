@@ -11,6 +11,10 @@ sentences are new to the speech cache. The words replaced are kept in the audit 
 
 Two secretaries correcting the same paragraph: each form carries a fingerprint of the words
 it was opened on, and the second to save is refused (409) rather than silently undo the first.
+
+The words OCR was unsure of (``DocumentPage.unsure``) are shown to those who manage the
+document, highlighted in the text and on this form; correcting or confirming a paragraph
+clears its marks (a person has checked it).
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ import hashlib
 import logging
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from blinker import Namespace
 
+from docs_store.extract.model import spans
 from handbook.accounts.models import User
 from handbook.audit.models import AuditLog
 from handbook.audit.operations import record
@@ -81,6 +88,7 @@ def find(document_id: int, n: int, *, lock: bool = False) -> tuple[DocumentPage,
         sa.select(DocumentPage)
         .where(DocumentPage.document_id == document_id)
         .order_by(DocumentPage.number)
+        .options(so.undefer(DocumentPage.unsure))
         .execution_options(populate_existing=True)  # read again after the lock, not the map
     )
     for page in db.session.scalars(query.with_for_update() if lock else query):
@@ -131,12 +139,15 @@ def correct(document: Document, actor: User, n: int, text: str | None, seen: str
     if seen != fingerprint(old):
         raise CorrectionRefused(CHANGED, 409)
     checking = page.ocr and n not in checked_paragraphs(document.id)
-    if new == old and not checking:
+    marks = page.unsure or []
+    kept = [mark for mark in marks if not (isinstance(mark, list) and mark[:1] == [n])]
+    if new == old and not checking and len(kept) == len(marks):
         return False  # nothing to keep (the new revision only redraws the same text)
     blocks = [dict(block) for block in page.blocks]  # a new list: the JSON column sees a change
     blocks[index]["text"] = new
     page.blocks = blocks
     page.folded = fold("\n".join(block["text"] for block in blocks))
+    page.unsure = kept or None  # checked by a person: its marks go
     record(
         "document.corrected" if new != old else "document.checked",
         actor_id=actor.id,
@@ -206,3 +217,47 @@ def scan(document_id: int, _key: str) -> Scan:
             checked = checked_paragraphs(document_id) if checked is None else checked
             unchecked += sum(1 for block in blocks if block["n"] not in checked)
     return Scan(tuple(pages), count, unchecked)
+
+
+def marks(
+    blocks: list[dict[str, Any]], unsure: list[list[int]] | None
+) -> dict[int, list[tuple[int, int]]]:
+    """A page's unsure words by paragraph, as spans within each paragraph's text; a stored
+    mark that does not fit its paragraph's text is dropped (a hint, never an error)."""
+    by_n: dict[int, list[list[int]]] = {}
+    for mark in unsure or []:
+        if isinstance(mark, list) and len(mark) == 3 and all(type(x) is int for x in mark):
+            by_n.setdefault(mark[0], []).append(mark[1:])
+    found: dict[int, list[tuple[int, int]]] = {}
+    for block in blocks:
+        if block["n"] in by_n and (fitting := spans(sorted(by_n[block["n"]]), len(block["text"]))):
+            found[block["n"]] = fitting
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def unsure(document_id: int, _key: str) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Every paragraph's unsure words, for those who manage the document: kept under
+    ``Document.text_key``, which every correction or check changes. Never read for members."""
+    rows = db.session.execute(
+        sa.select(DocumentPage.blocks, DocumentPage.unsure)
+        .where(DocumentPage.document_id == document_id, DocumentPage.unsure.is_not(None))
+        .order_by(DocumentPage.number)
+    )
+    return {n: tuple(found) for blocks, page in rows for n, found in marks(blocks, page).items()}
+
+
+def segments(text: str, found: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at its unsure words: (piece, unsure) in order, for a template to mark."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in found:
+        if start < at or end > len(text):
+            continue  # overlapping or past the end: never a mark on the wrong words
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces

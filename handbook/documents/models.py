@@ -157,6 +157,13 @@ class DocumentPage(Base):
     ocr: so.Mapped[bool] = so.mapped_column(default=False)
     #: The page's text without diacritics, lower case (``đ`` → ``d``): what search matches.
     folded: so.Mapped[str] = so.mapped_column(sa.Text)
+    #: The words OCR was unsure of, ``[[n, start, end], ...]``: a character span of paragraph
+    #: ``n``'s text, for those who manage the document to check (``documents.correction``);
+    #: a correction of the paragraph clears its own. None: nothing marked. Deferred: no reader
+    #: of the text loads it.
+    unsure: so.Mapped[list[list[int]] | None] = so.mapped_column(
+        sa.JSON(none_as_null=True), deferred=True
+    )
 
     document: so.Mapped[Document] = so.relationship(back_populates="pages")
 

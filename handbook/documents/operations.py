@@ -264,16 +264,19 @@ def _new_document(
 
 
 def save_pages(document: Document, extracted: ExtractedDocument) -> None:
-    """Replace the document's pages; paragraphs are numbered across the whole document."""
+    """Replace the document's pages; paragraphs are numbered across the whole document. The
+    words OCR was unsure of are kept apart from the blocks (readers and the API get those)."""
     db.session.execute(sa.delete(DocumentPage).where(DocumentPage.document_id == document.id))
     counter = 0
     for page in extracted.pages:
         blocks: list[dict[str, Any]] = []
+        unsure: list[list[int]] = []
         for block in page.blocks:
             counter += 1
             blocks.append(
                 {"n": counter, "kind": block.kind, "level": block.level, "text": block.text}
             )
+            unsure.extend([counter, start, end] for start, end in block.unsure)
         text = "\n".join(b["text"] for b in blocks)
         db.session.add(
             DocumentPage(
@@ -282,6 +285,7 @@ def save_pages(document: Document, extracted: ExtractedDocument) -> None:
                 blocks=blocks,
                 ocr=page.ocr,
                 folded=fold(text),
+                unsure=unsure or None,
             )
         )
     document.page_count = len(extracted.pages)

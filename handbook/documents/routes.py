@@ -111,9 +111,12 @@ def show(document_id: int) -> str:
             db.session.commit()  # only then: a commit is round trips and a new transaction
     parts_of_text: list[Part] = []
     scan = None
+    unsure: dict[int, tuple[tuple[int, int], ...]] = {}
     if document.status is DocumentStatus.READY:
         parts_of_text = _parts(document.id, document.text_key)
         scan = correction.scan(document.id, document.text_key)
+        if manage:  # the words OCR was unsure of: never read, nor drawn, for members
+            unsure = correction.unsure(document.id, document.text_key)
     index = _part_index(parts_of_text)
     parts: dict[str, object] = {"comments": None}
     for _receiver, part in document_page.send(document):
@@ -138,6 +141,8 @@ def show(document_id: int) -> str:
         part=index,
         toc=outline(document.id, document.text_key).headings if parts_of_text else (),
         scan=scan,
+        unsure_count=sum(len(found) for found in unsure.values()),
+        unsure_first=min(unsure, default=None),
         **parts,
     )
 
@@ -176,8 +181,19 @@ def _text(
 ) -> Markup:
     """One part of a document's text as HTML: the same for every reader until the text or the
     paragraphs' comment counts change, so it is drawn once, not at every view. Those who
-    manage the document get a link to correct each paragraph (the same for all of them)."""
+    manage the document get a link to correct each paragraph and the words OCR was unsure of
+    marked (the same for all of them; ``version`` is ``text_key``, which a correction
+    changes)."""
     pages = _part_pages(document_id, version, index)
+    marked: dict[object, list[tuple[str, bool]]] = {}
+    if manage:
+        unsure = correction.unsure(document_id, version)
+        marked = {
+            block["n"]: correction.segments(str(block["text"]), unsure[block["n"]])
+            for _number, blocks in pages
+            for block in blocks
+            if block["n"] in unsure
+        }
     # The template alone, without the context processors: nothing per reader may enter.
     template = current_app.jinja_env.get_template("documents/_text.html")
     html = template.render(
@@ -185,14 +201,23 @@ def _text(
         kind=kind,
         paragraph_counts=dict(counts),
         manage=manage,
+        marked=marked,
         document_id=document_id,
     )
     return Markup(html)  # noqa: S704 - the output of an autoescaped template
 
 
 def _correction_form(
-    document: Document, n: int, block: dict[str, object], *, text: str, seen: str, error: str = ""
+    document: Document,
+    n: int,
+    page: DocumentPage,
+    block: dict[str, object],
+    *,
+    text: str,
+    seen: str,
+    error: str = "",
 ) -> str:
+    found = correction.marks(page.blocks, page.unsure).get(n, [])
     return render_template(
         "documents/correct.html",
         document=document,
@@ -202,6 +227,9 @@ def _correction_form(
         seen=seen,
         error=error,
         limit=correction.MAX_CHARS,
+        # The words OCR was unsure of, as read: what the secretary checks against the paper.
+        unsure=[str(block["text"])[start:end] for start, end in found],
+        pieces=correction.segments(str(block["text"]), found) if found else [],
     )
 
 
@@ -211,14 +239,14 @@ def correction_form(document_id: int, paragraph: int) -> str | tuple[str, int]:
     """The paragraph in a box to correct: a plain form, so any phone can do it."""
     document = load(Document, document_id, Action.DOCUMENT_MANAGE)
     try:
-        _page, block = correction.paragraph(document, paragraph)
+        page, block = correction.paragraph(document, paragraph)
     except correction.CorrectionRefused as refused:
         return render_template("documents/correct.html", document=document, error=str(refused)), (
             refused.status
         )
     text = str(block["text"])
     return _correction_form(
-        document, paragraph, block, text=text, seen=correction.fingerprint(text)
+        document, paragraph, page, block, text=text, seen=correction.fingerprint(text)
     )
 
 
@@ -237,13 +265,14 @@ def correct(document_id: int, paragraph: int) -> Response | tuple[str, int]:
         if refused.status == 404 or document.status is not DocumentStatus.READY:
             body = render_template("documents/correct.html", document=document, error=str(refused))
             return body, refused.status
-        _page, block = correction.paragraph(document, paragraph)
+        page, block = correction.paragraph(document, paragraph)
         current = str(block["text"])
         # A conflict shows the words saved meanwhile; bad input keeps what was typed.
         text = current if refused.status == 409 else (typed or "")
         body = _correction_form(
             document,
             paragraph,
+            page,
             block,
             text=text[: correction.MAX_CHARS * 2],
             seen=correction.fingerprint(current),

@@ -1,7 +1,8 @@
 """Text the secretary can trust, on a 360 × 740 phone (issue #14 item 3): a scanned document
-read by the real OCR is flagged to everyone; the secretary corrects one of its paragraphs
-through the plain form; a member then reads the corrected words. The document is uploaded here
-(never a demo one: the live server is shared with the other browser tests)."""
+read by the real OCR is flagged to everyone, and the words OCR was unsure of are marked for the
+secretary only; the secretary corrects a marked paragraph through the plain form; a member then
+reads the corrected words. The document is uploaded here (a copy of the demo's scanned notice,
+never a demo document: the live server is shared with the other browser tests)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import create_meeting, phone_page, publish_now, sign_in
 from tests.browser.look import checked, open_page
-from tests.docs_store.makers import scanned_pdf
+from tests.docs_store.test_pdf_paths import DEMO_SCAN
 
 SECRETARY, MEMBER = "0912000001", "0912000003"
 FLAG = "Văn bản quét — có thể có lỗi nhận dạng chữ"
@@ -36,7 +37,8 @@ def test_the_secretary_corrects_a_scanned_paragraph_and_members_read_it(
 ) -> None:
     shots = artifacts_dir / "correction"
     shots.mkdir(exist_ok=True)
-    scan = scanned_pdf(tmp_path / "nghi-quyet-quet.pdf")
+    scan = tmp_path / "nghi-quyet-quet.pdf"
+    scan.write_bytes(DEMO_SCAN.read_bytes())
     secretary, member = phone_page(browser), phone_page(browser)
     try:
         sign_in(secretary, live_server, SECRETARY)
@@ -63,9 +65,11 @@ def test_the_secretary_corrects_a_scanned_paragraph_and_members_read_it(
         flag = secretary.locator("#scanned")
         expect(flag).to_contain_text(FLAG)
         expect(flag).to_contain_text("đoạn chưa soát")
+        expect(secretary.locator("#unsure a")).to_contain_text("chỗ chưa chắc chắn — soát lại")
+        expect(secretary.locator("article.reader mark.unsure").first).to_be_visible()
         checked(secretary, shots / "secretary-scanned-360.png")
 
-        paragraph = secretary.locator("article.reader .page p[data-n]").last
+        paragraph = secretary.locator("article.reader .page p[data-n]:has(mark.unsure)").first
         number = paragraph.get_attribute("data-n")
         with secretary.expect_navigation():
             paragraph.locator("a.fix").click()
@@ -73,12 +77,14 @@ def test_the_secretary_corrects_a_scanned_paragraph_and_members_read_it(
         box = secretary.get_by_label(f"Nội dung đoạn {number}")
         misread = box.input_value()
         assert misread and misread != CORRECTED
+        expect(secretary.locator("#unsure mark.unsure").first).to_be_visible()
         box.fill(CORRECTED)
         checked(secretary, shots / "secretary-correct-form-360.png")
         with secretary.expect_navigation():
             secretary.get_by_role("button", name="Lưu đoạn đã sửa").click()
         expect(secretary.locator(".flash-success")).to_contain_text(f"Đã sửa đoạn {number}.")
         expect(secretary.locator(f"#p-{number}")).to_contain_text(CORRECTED)
+        expect(secretary.locator(f"#p-{number} mark.unsure")).to_have_count(0)
         checked(secretary, shots / "secretary-corrected-360.png")
 
         sign_in(member, live_server, MEMBER)
@@ -88,6 +94,7 @@ def test_the_secretary_corrects_a_scanned_paragraph_and_members_read_it(
         expect(member.locator("#scanned")).to_contain_text(FLAG)
         expect(member.locator("#scanned")).not_to_contain_text("chưa soát")
         expect(member.locator("a.fix")).to_have_count(0)
+        expect(member.locator("mark.unsure, #unsure")).to_have_count(0)
         checked(member, shots / "member-corrected-360.png")
         open_page(member, meeting_url)
         expect(member.locator("li.doc .doc-scan").first).to_contain_text("văn bản quét")
