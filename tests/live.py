@@ -70,7 +70,9 @@ def run_live_server(
 
     # The demo, its documents already read and voiced: made once per test process and copied
     # (a server's own reading and voicing of them cost each start ~15 s of CPU).
-    shutil.copytree(prepared_demo(tmp_path_factory), instance, dirs_exist_ok=True)
+    # (A server with AUDIO_AUTO=0 gets the demo read but not voiced, as its own worker leaves it.)
+    voiced = env.get("AUDIO_AUTO", "1") != "0"
+    shutil.copytree(prepared_demo(tmp_path_factory, voiced), instance, dirs_exist_ok=True)
 
     log_path = artifacts_dir / f"{name}.log"
     base_url = f"http://127.0.0.1:{port}"
@@ -141,18 +143,18 @@ print(result.output)
 if result.exception is not None:
     raise result.exception
 """
-_prepared: dict[str, Path] = {}
+_prepared: dict[bool, Path] = {}
 
 
-def prepared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An embedded instance holding the demo with every document read and read aloud, made
-    once per test process; ``run_live_server`` starts each server on a copy (the files and
-    audio are found under the instance folder, by relative path)."""
-    if "instance" in _prepared:
-        return _prepared["instance"]
-    folder = tmp_path_factory.mktemp("demo-prepared")
+def prepared_demo(tmp_path_factory: pytest.TempPathFactory, voiced: bool = True) -> Path:
+    """An embedded instance holding the demo with every document read (and, if ``voiced``,
+    read aloud), made once per test process; ``run_live_server`` starts each server on a copy
+    (the files and audio are found under the instance folder, by relative path)."""
+    if voiced in _prepared:
+        return _prepared[voiced]
+    folder = tmp_path_factory.mktemp("demo-voiced" if voiced else "demo-read")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(HANDBOOK_INSTANCE=str(folder), LOG_LEVEL="WARNING", AUDIO_AUTO="1")
+    env.update(HANDBOOK_INSTANCE=str(folder), LOG_LEVEL="WARNING", AUDIO_AUTO=str(int(voiced)))
     env.pop("SECRET_KEY", None)
     made = subprocess.run(
         [sys.executable, "-c", _PREPARE_DEMO],
@@ -168,13 +170,14 @@ def prepared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with contextlib.closing(sqlite3.connect(folder / "handbook.db")) as conn:
         documents = conn.execute("SELECT status FROM documents").fetchall()
         tracks = conn.execute("SELECT status FROM audio_tracks").fetchall()
-    if (
-        not documents
-        or {s for (s,) in documents + tracks} != {"ready"}
-        or len(tracks) != len(documents)
-    ):
-        pytest.fail(f"the prepared demo is not whole: documents {documents}, audio {tracks}")
-    _prepared["instance"] = folder
+    whole = {s for (s,) in documents} == {"ready"} and (
+        {s for (s,) in tracks} == {"ready"} and len(tracks) == len(documents)
+        if voiced
+        else not tracks
+    )
+    if not whole:
+        pytest.fail(f"the prepared demo is not as asked: documents {documents}, audio {tracks}")
+    _prepared[voiced] = folder
     return folder
 
 

@@ -112,7 +112,8 @@ class EndForm(FlaskForm):
         validators=[DataRequired("Vui lòng chọn lý do thôi sinh hoạt.")],
     )
     ended_on = DateField(
-        "Từ ngày",
+        # Not "Từ ngày": the member's situation, in the same row, has a field of that name.
+        "Ngày thôi sinh hoạt",
         format="%Y-%m-%d",
         validators=[InputRequired("Vui lòng nhập ngày thôi sinh hoạt.")],
     )

@@ -37,7 +37,7 @@ def _new_branch(page: Any, base: str) -> str:
     page.get_by_label("Tên tổ chức").fill(BRANCH)
     page.get_by_label("Cấp").select_option("branch")
     page.get_by_role("button", name="Thêm tổ chức").click()
-    page.get_by_role("link", name=BRANCH).click()
+    page.get_by_role("link", name=BRANCH, exact=True).click()
     found = re.search(r"/org/(\d+)$", page.url)
     assert found, page.url
     return f"/org/{found.group(1)}"
