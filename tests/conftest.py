@@ -97,9 +97,18 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterator[str]:
+def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared live server's instance folder (its SQLite file): for a test that stands in
+    for the clock, running an hourly sweep against it."""
+    return tmp_path_factory.mktemp("live-instance")
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path, live_instance: Path
+) -> Iterator[str]:
     """``python -m handbook serve`` on a free loopback port, with the demo data."""
-    yield from run_live_server(tmp_path_factory, artifacts_dir)
+    yield from run_live_server(tmp_path_factory, artifacts_dir, instance=live_instance)
 
 
 # --- databases -----------------------------------------------------------------------------
