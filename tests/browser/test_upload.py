@@ -134,3 +134,36 @@ def test_a_file_that_is_not_a_photo_is_refused_in_red(
     expect(refused.get_by_role("alert")).to_be_visible()
     expect(page.locator("li.doc")).to_have_count(0)  # nothing half made
     page.screenshot(path=_shots(artifacts_dir) / "upload-photo-refused-360.png", full_page=True)
+
+
+def test_photos_chosen_before_the_upload_script_came_are_kept(
+    browser: Any, live_server: str, photo_set: dict[str, Path]
+) -> None:
+    """On a stalling network the page is drawn before its upload script arrives, and a
+    secretary may choose photos then: the script, once it runs, takes them as pages. (No
+    service worker here: it would answer the script from its cache, past the route.)"""
+    page = browser.new_context(service_workers="block", viewport={"width": 360, "height": 740})
+    page = page.new_page()
+    sign_in(page, live_server, "0912000011")
+    create_meeting(
+        page,
+        live_server,
+        title="Sinh hoạt chọn ảnh sớm",
+        day="2099-11-07",
+        place="Nhà văn hóa thôn",
+        agenda="Thảo luận",
+    )
+    meeting_url = page.url.split("#")[0]
+    page.route("**/js/forms.*", lambda route: route.abort())
+    page.goto(meeting_url)
+    script = page.locator("script[src*='/js/forms.']").get_attribute("src")
+    page.locator("#files").set_input_files(
+        [str(photo_set["trang-1.jpg"]), str(photo_set["trang-2.png"])]
+    )
+    page.unroute("**/js/forms.*")
+    page.add_script_tag(url=script)
+    expect(page.locator("#photo-pages-hint")).to_have_text(
+        "2 ảnh sẽ ghép thành một tài liệu 2 trang, theo thứ tự dưới đây."
+    )
+    assert _pages(page) == ["Trang 1: trang-1.jpg", "Trang 2: trang-2.png"]
+    page.context.close()

@@ -223,18 +223,21 @@
     showChosen();
     focusOn(Math.min(index, pages.length - 1), "[data-remove]");
   }
-  inputs.forEach(function (input) {
-    input.addEventListener("change", function () {
-      // Kept here, and the input emptied: the camera adds one page after another.
-      Array.prototype.forEach.call(input.files || [], function (file) {
-        if (!isPhoto(file)) { documents.push(file); return; }
-        var page = {file: file, thumb: undefined};
-        pages.push(page);
-        thumbnail(page);
-      });
-      input.value = "";
-      showChosen();
+  function take(input) {
+    // Kept here, and the input emptied: the camera adds one page after another.
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      if (!isPhoto(file)) { documents.push(file); return; }
+      var page = {file: file, thumb: undefined};
+      pages.push(page);
+      thumbnail(page);
     });
+    input.value = "";
+    showChosen();
+  }
+  inputs.forEach(function (input) {
+    input.addEventListener("change", function () { take(input); });
+    // Chosen before this script came (a slow network): taken now, not silently left out.
+    if (input.files && input.files.length) take(input);
   });
 
   /* The page again, at the titles to confirm (the page's own list follows their reading). */

@@ -139,7 +139,13 @@
   if (KEY && kept() && !socket) send(kept());
   if (NOTICE) {
     var notice = null;
-    try { notice = sessionStorage.getItem(NOTICE); sessionStorage.removeItem(NOTICE); } catch (e) { /* private mode */ }
+    // A kept copy shown first (a slow network) is replaced by the fresh page in a moment: the
+    // notice is said on both, and spent on the fresh one only.
+    var fresh = !document.body.hasAttribute("data-kept-at");
+    try {
+      notice = sessionStorage.getItem(NOTICE);
+      if (fresh) sessionStorage.removeItem(NOTICE);
+    } catch (e) { /* private mode */ }
     if (notice) say(notice, "error");
   }
   window.addEventListener("online", function () { var item = KEY && kept(); if (item && !connected()) send(item); });
