@@ -3,9 +3,13 @@
 traces a working commune leaves (readings, some only opened; listening; comments; check-ins).
 
 Times the committee's side-by-side view (every branch, the quarter's 3 meetings and all 12)
-and one branch's view (12 meetings), the queries of ``handbook.participation.overview.grid``,
-beside a reference in the same run: ``SELECT count(*)`` over the same trace rows. Median and
-p95 over rounds, in milliseconds.
+both ways in the same run: counted by the database (``participation.totals``, what the page
+uses) and from every member's cells in Python (``overview.grid``, what it used before and the
+branch page still uses), after checking that both give the same numbers; the whole committee
+page through the test client; one branch's view (12 meetings); and a reference,
+``SELECT count(*)`` over the same trace rows. The cases take turns round by round, so a burst
+of other load on the machine falls on all of them. Median and p95 over rounds, in
+milliseconds, with the load average before and after.
 
 Run: ``nice -n 10 .venv/bin/python bench/participation.py [--database-url URL] [--rounds 30]``.
 It builds its own schema (``bench_participation``) in the database given (default: the test
@@ -15,7 +19,9 @@ database at 127.0.0.1:5432), and drops it at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -27,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
 
 from handbook import create_app  # noqa: E402
 from handbook.attendance.models import Attendance, AttendanceSheet, Mark  # noqa: E402
@@ -46,6 +53,7 @@ from handbook.participation.overview import (  # noqa: E402
     branches_below,
     grid,
 )
+from handbook.participation.totals import totals  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_participation"
@@ -207,17 +215,56 @@ def _build(rng: random.Random) -> None:
     )
 
 
-def _time(fn: Callable[[], object], rounds: int) -> tuple[float, float]:
-    fn()  # warm: the statements' plans, the pages in PostgreSQL's cache
-    took = []
-    for _ in range(rounds):
-        db.session.expire_all()
-        start = time.perf_counter()
-        fn()
-        took.append((time.perf_counter() - start) * 1000)
+def _time(cases: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+    """Every case once per round, in an order that turns each round."""
+    names = list(cases)
+    took: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # warm: the statements' plans, the pages in PostgreSQL's cache
+        cases[name]()
         db.session.rollback()
-    took.sort()
-    return statistics.median(took), took[min(len(took) - 1, int(len(took) * 0.95))]
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            db.session.expire_all()
+            start = time.perf_counter()
+            cases[name]()
+            took[name].append((time.perf_counter() - start) * 1000)
+            db.session.rollback()
+    return took
+
+
+def _same(branch_ids: list[int], span: Quarter | Span) -> None:
+    """The database's totals are the cells' totals, branch by branch."""
+    cells, counted = grid(branch_ids, span), totals(branch_ids, span)
+    assert counted.per_branch == cells.per_branch, "per branch"
+    assert counted.total == cells.total, "total"
+    assert counted.member_count == len(cells.members)
+    assert counted.meeting_count == len(cells.meetings)
+
+
+def _page(app: Flask, span: Quarter) -> Callable[[], object]:
+    """The committee's page, signed in as a committee officer of the commune."""
+    from handbook.accounts.models import User
+    from handbook.accounts.passwords import hash_password
+
+    password = secrets.token_urlsafe()
+    officer = User(id=MEMBERS + 1, full_name="Cấp ủy Bench", username="bench-cap-uy")
+    officer.password_hash = hash_password(password)
+    db.session.add(officer)
+    db.session.flush()
+    db.session.add(Membership(user_id=officer.id, organization_id=2, role=Role.COMMITTEE))
+    db.session.commit()
+    client = app.test_client()
+    answer = client.post("/login", data={"login": "bench-cap-uy", "password": password})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    url = f"/org/2/participation/branches?quarter={span}"
+
+    def get() -> object:
+        with app.app_context():
+            response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return get
 
 
 def _reference() -> int:
@@ -266,23 +313,45 @@ def main() -> None:
                 print(
                     f"year: {len(whole.members)} members × {len(whole.meetings)} meetings; {rates}"
                 )
+                for span in (quarter, year):
+                    _same(branch_ids, span)
+                print("the database's totals equal the cells' totals (a quarter, the year)")
                 cases = {
                     "reference: SELECT count(*) over the trace rows": _reference,
-                    "committee view, 90 branches, a quarter (270 meetings)": lambda: grid(
+                    "committee view, a quarter (270 meetings), counted in SQL": lambda: totals(
                         branch_ids, quarter
                     ),
-                    "committee view, 90 branches, 12 meetings (1,080)": lambda: grid(
+                    "committee view, a quarter, from the cells (before)": lambda: grid(
+                        branch_ids, quarter
+                    ),
+                    "committee view, 12 meetings (1,080), counted in SQL": lambda: totals(
                         branch_ids, year
                     ),
-                    "of which the trace queries alone, 12 meetings": lambda: _traces(
+                    "committee view, 12 meetings, from the cells (before)": lambda: grid(
+                        branch_ids, year
+                    ),
+                    "of which the cells' seven trace queries, 12 meetings": lambda: _traces(
                         sa.select(Meeting.id).where(Meeting.organization_id.in_(branch_ids)),
                         datetime.now(UTC),
                     ),
-                    "branch view, 28 members, 12 meetings": lambda: grid(branch_ids[:1], year),
+                    "committee page, a quarter, whole request (test client)": _page(app, quarter),
+                    "branch view, 28 members, 12 meetings (cells)": lambda: grid(
+                        branch_ids[:1], year
+                    ),
                 }
-                for name, fn in cases.items():
-                    median, p95 = _time(fn, args.rounds)
-                    print(f"{name}: median {median:.1f} ms, p95 {p95:.1f} ms", flush=True)
+                load = os.getloadavg()
+                took = _time(cases, args.rounds)
+                after = os.getloadavg()
+                for name, times in took.items():
+                    times.sort()
+                    median = statistics.median(times)
+                    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+                    print(f"{name}: median {median:.1f} ms, p95 {p95:.1f} ms")
+                print(
+                    f"{args.rounds} rounds; load average (1, 5, 15 min) before "
+                    f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
+                    f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f}"
+                )
             app.extensions["handbook.engine"].dispose()
     finally:
         if not args.keep:

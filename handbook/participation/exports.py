@@ -14,6 +14,7 @@ from handbook.core.downloads import content_disposition
 from handbook.core.timeutil import to_local
 from handbook.orgs.models import Organization
 from handbook.participation.overview import MARKS, Grid, Quarter, Tally
+from handbook.participation.totals import Totals
 
 
 class Rate(float):
@@ -55,15 +56,14 @@ def branch_rows(grid: Grid) -> list[list[Cell]]:
     return rows
 
 
-def branches_rows(grid: Grid, branches: Sequence[Organization]) -> list[list[Cell]]:
+def branches_rows(totals: Totals, branches: Sequence[Organization]) -> list[list[Cell]]:
     """One row per branch, side by side: members, meetings and the four rates."""
     head: list[Cell] = ["Chi bộ", "Số đảng viên", "Số buổi sinh hoạt"]
     rows: list[list[Cell]] = [head + [label for _, label in MARKS]]
     for branch in branches:
-        members = sum(1 for m in grid.members if m.branch_id == branch.id)
-        meetings = sum(1 for m in grid.meetings if m.organization_id == branch.id)
-        rows.append([branch.name, members, meetings, *_rates(grid.per_branch[branch.id])])
-    rows.append(["Tất cả", len(grid.members), len(grid.meetings), *_rates(grid.total)])
+        counts = [totals.members[branch.id], totals.meetings[branch.id]]
+        rows.append([branch.name, *counts, *_rates(totals.per_branch[branch.id])])
+    rows.append(["Tất cả", totals.member_count, totals.meeting_count, *_rates(totals.total)])
     return rows
 
 

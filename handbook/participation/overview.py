@@ -18,7 +18,10 @@ The four marks of a member at a meeting:
 A ``None`` mark is left out of its rate's denominator. Members are the active members of each
 branch now (not as they were on each meeting's day), and the meetings are those a branch owns,
 published and not cancelled, starting in the quarter (Vietnamese time). Everything comes from
-seven grouped queries for the whole set of branches, however many members and meetings.
+seven grouped queries for the whole set of branches, however many members and meetings; the
+branch page needs every cell, but a committee's side-by-side view needs only the totals, which
+``participation.totals`` counts in the database by these same rules (the tests hold the two to
+the same numbers): change a rule here, change it there.
 """
 
 from __future__ import annotations

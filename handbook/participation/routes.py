@@ -23,7 +23,7 @@ from handbook.meetings.models import Meeting
 from handbook.meetings.operations import MeetingError
 from handbook.meetings.publishing import audience
 from handbook.orgs.models import Organization, OrgKind
-from handbook.participation import exports, operations, overview
+from handbook.participation import exports, operations, overview, totals
 from handbook.participation.models import ReadingPosition
 
 bp = Blueprint("participation", __name__)
@@ -139,7 +139,8 @@ def branch(org_id: int) -> str:
 @bp.get("/org/<int:org_id>/participation/branches")
 @login_required
 def branches(org_id: int) -> str:
-    """A committee's branches side by side: members, meetings and the four rates each."""
+    """A committee's branches side by side: members, meetings and the four rates each, counted
+    by the database (``totals``): no member's cell is needed."""
     org = load(Organization, org_id, Action.ORG_PARTICIPATION)
     below = overview.branches_below(org)
     quarter = _quarter([b.id for b in below])
@@ -148,7 +149,7 @@ def branches(org_id: int) -> str:
         org=org,
         quarter=quarter,
         branches=below,
-        grid=overview.grid([b.id for b in below], quarter),
+        totals=totals.totals([b.id for b in below], quarter),
         marks=overview.MARKS,
     )
 
@@ -183,7 +184,7 @@ def _branches_export(org_id: int, fmt: str) -> Response:
     org = load(Organization, org_id, Action.ORG_PARTICIPATION)
     below = overview.branches_below(org)
     quarter = _quarter([b.id for b in below])
-    rows = exports.branches_rows(overview.grid([b.id for b in below], quarter), below)
+    rows = exports.branches_rows(totals.totals([b.id for b in below], quarter), below)
     return _export(org, quarter, rows, "Các chi bộ", fmt)
 
 
