@@ -1,9 +1,17 @@
 """Participation across meetings and branches: per member and meeting, whether they came,
 read, listened and commented, and the totals and rates a secretary or a committee compares.
 
+Who was expected at a meeting is the attendance domain's decision, reused, not a rule of ours:
+at a meeting with a check-in, the row it kept for the member (their situation on the day, and
+their mark) read by ``attendance.rules.convened``, exactly as the attendance page counts it;
+without a row, or without a check-in, the member list's situation on the meeting's Vietnamese
+date (``Membership.situation_on``, what opening the check-in would have kept).
+
 The four marks of a member at a meeting:
 - attended: marked present, late or online at its check-in; ``None`` when the meeting had no
-  check-in, or the member was exempted (nothing was expected);
+  check-in, the check-in never listed the member, or the member was not among those convened
+  (working elsewhere, suspended, exempted or excused, unless an exempted one came): the
+  meeting's rate is then the attendance page's present / convened;
 - read: every published, readable document of the meeting was read, which means most of its
   text was on screen (``ReadingPosition.read_at``: 60 % of the paragraphs passed, or the end
   in sight); opening a document (a ``ReadReceipt``) is not reading it. Whoever uploaded a
@@ -14,6 +22,11 @@ The four marks of a member at a meeting:
   without documents, as for reading;
 - commented: at least one comment of theirs on the meeting (its agenda or documents), deleted
   ones left out.
+
+A member suspended on the meeting's day (suspended from Party activity, prosecuted or
+detained) is expected to do nothing for it: all four marks are ``None``, and "Nhắc" leaves
+them out. One working elsewhere is out of the attendance rate only: the documents reach their
+phone, so reading, listening and commenting are still expected.
 
 A ``None`` mark is left out of its rate's denominator. Members are the active members of each
 branch now (not as they were on each meeting's day), and the meetings are those a branch owns,
@@ -26,6 +39,7 @@ the same numbers): change a rule here, change it there.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,14 +48,15 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from handbook.accounts.models import User
-from handbook.attendance.models import Attendance, AttendanceSheet, Mark
+from handbook.attendance.models import Attendance, Mark
+from handbook.attendance.rules import convened
 from handbook.audio.models import ListenProgress
 from handbook.comments.models import Comment
 from handbook.core import db
 from handbook.core.timeutil import VIETNAM_TZ, to_local, utcnow
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import Meeting
-from handbook.orgs.models import Membership, Organization, OrgKind
+from handbook.orgs.models import Membership, Organization, OrgKind, Situation
 from handbook.participation.models import ReadingPosition
 
 #: The four marks, in the order pages and exports show them, with their Vietnamese names.
@@ -115,12 +130,14 @@ class Marks:
     attended: bool | None = None
     read: bool | None = None
     listened: bool | None = None
-    commented: bool = False
+    #: ``None`` only for a member suspended on the meeting's day.
+    commented: bool | None = False
 
     @property
     def idle(self) -> bool:
-        """Neither read, nor listened, nor commented: whom "Nhắc" reminds."""
-        return not (self.read or self.listened or self.commented)
+        """Expected to prepare, yet neither read, nor listened, nor commented: whom "Nhắc"
+        reminds."""
+        return self.commented is False and not (self.read or self.listened)
 
 
 @dataclass
@@ -141,8 +158,9 @@ class Tally:
         if marks.listened is not None:
             of["listened"] += 1
             done["listened"] += marks.listened
-        of["commented"] += 1
-        done["commented"] += marks.commented
+        if marks.commented is not None:
+            of["commented"] += 1
+            done["commented"] += marks.commented
 
     def merge(self, other: Tally) -> None:
         for name, _label in MARKS:
@@ -247,7 +265,9 @@ def grid(branch_ids: list[int], quarter: Quarter | Span, now: datetime | None = 
         )
     ]
     # The traces name their meetings by the same subquery: no list of ids to send and parse.
-    marks = _marks(meetings, members, _traces(chosen, now)) if meetings else {}
+    marks = (
+        _marks(meetings, members, _traces(chosen, now), _suspended(branch_ids)) if meetings else {}
+    )
     per_meeting = {m.id: Tally() for m in meetings}
     per_member = {member.id: Tally() for member in members}
     per_branch = {branch_id: Tally() for branch_id in branch_ids}
@@ -268,9 +288,11 @@ class _Traces:
     read: dict[tuple[int, int], int]  # (user, meeting) -> others' documents read
     heard: dict[tuple[int, int], int]  # (user, meeting) -> documents heard
     commented: set[tuple[int, int]]
-    sheets: set[int]
-    attending: set[tuple[int, int]]
-    exempt: set[tuple[int, int]]
+    #: (user, meeting) -> every check-in row's verdict: came (``True``), convened but did not
+    #: come (``False``), not among those convened (``None``).
+    attended: dict[tuple[int, int], bool | None]
+    #: meeting -> users whose check-in row kept "suspended".
+    suspended: dict[int, set[int]]
 
 
 def _traces(meeting_ids: sa.Select[int] | list[int], now: datetime) -> _Traces:
@@ -321,42 +343,79 @@ def _traces(meeting_ids: sa.Select[int] | list[int], now: datetime) -> _Traces:
             .distinct()
         )
     }
-    sheets = set(
-        db.session.scalars(
-            sa.select(AttendanceSheet.meeting_id).where(AttendanceSheet.meeting_id.in_(meeting_ids))
-        )
-    )
-    came = [m for m in Mark if m.attending]
-    attending: set[tuple[int, int]] = set()
-    exempt: set[tuple[int, int]] = set()
-    for user_id, meeting_id, was_there in db.session.execute(
-        sa.select(Attendance.user_id, Attendance.meeting_id, Attendance.mark.in_(came)).where(
-            Attendance.meeting_id.in_(meeting_ids),
-            Attendance.mark.in_([*came, Mark.EXEMPT]),
+    # Every row of the meetings' check-ins (a row needs its sheet: none, no check-in).
+    attended: dict[tuple[int, int], bool | None] = {}
+    suspended: dict[int, set[int]] = defaultdict(set)
+    for user_id, meeting_id, situation, mark in db.session.execute(
+        sa.select(
+            Attendance.user_id, Attendance.meeting_id, Attendance.situation, Attendance.mark
+        ).where(Attendance.meeting_id.in_(meeting_ids))
+    ):
+        attended[(user_id, meeting_id)] = attended_by_row(situation, mark)
+        if situation is Situation.SUSPENDED:
+            suspended[meeting_id].add(user_id)
+    return _Traces(dict(documents), dict(own), read, heard, commented, attended, dict(suspended))
+
+
+@functools.cache
+def attended_by_row(situation: Situation | None, mark: Mark | None) -> bool | None:
+    """A check-in row's attendance mark, as the attendance page counts the row (``Attendance.facts``
+    read by ``rules.convened``): ``None`` when not convened, else whether they came. ``totals``
+    enumerates it into SQL."""
+    facts = Attendance(situation=situation, mark=mark).facts()
+    return facts.attending if convened(facts) else None
+
+
+def _suspended(branch_ids: list[int]) -> dict[int, list[Membership]]:
+    """Per branch, the memberships whose situation is "suspended" (on some days): the list a
+    meeting without a check-in row for the member reads (``Membership.situation_on``)."""
+    found: dict[int, list[Membership]] = defaultdict(list)
+    for membership in db.session.scalars(
+        sa.select(Membership).where(
+            Membership.organization_id.in_(branch_ids),
+            Membership.situation == Situation.SUSPENDED,
         )
     ):
-        (attending if was_there else exempt).add((user_id, meeting_id))
-    return _Traces(dict(documents), dict(own), read, heard, commented, sheets, attending, exempt)
+        found[membership.organization_id].append(membership)
+    return found
 
 
 def _marks(
-    meetings: list[Meeting], members: list[Member], traces: _Traces
+    meetings: list[Meeting],
+    members: list[Member],
+    traces: _Traces,
+    listed: dict[int, list[Membership]],
 ) -> dict[tuple[int, int], Marks]:
     # The inner loop runs once per member and meeting (30,000 times for a commune's year):
     # everything it reads is a local name, nothing an ORM attribute.
     by_branch: dict[int, list[int]] = defaultdict(list)
     for member in members:
         by_branch[member.branch_id].append(member.id)
-    exempt, attending, commented = traces.exempt, traces.attending, traces.commented
-    read_of, own_of, heard_of = traces.read.get, traces.own.get, traces.heard.get
+    commented = traces.commented
+    attended_of, read_of, own_of, heard_of = (
+        traces.attended.get,
+        traces.read.get,
+        traces.own.get,
+        traces.heard.get,
+    )
     result: dict[tuple[int, int], Marks] = {}
     for meeting in meetings:
         meeting_id, publisher = meeting.id, meeting.published_by_id
         wanted = traces.documents.get(meeting_id, 0)
-        checked = meeting_id in traces.sheets
+        # Suspended on the day: by the check-in row, else by the member list's dates.
+        day = to_local(meeting.starts_at).date()
+        away = traces.suspended.get(meeting_id, set()) | {
+            membership.user_id
+            for membership in listed.get(meeting.organization_id, ())
+            if (membership.user_id, meeting_id) not in traces.attended
+            and membership.situation_on(day) is Situation.SUSPENDED
+        }
         for user_id in by_branch.get(meeting.organization_id, ()):
             key = (user_id, meeting_id)
-            attended = (None if key in exempt else key in attending) if checked else None
+            if user_id in away:
+                result[key] = Marks(None, None, None, None)
+                continue
+            attended = attended_of(key)  # no row (or no check-in): not convened
             if wanted:
                 read = publisher == user_id or read_of(key, 0) + own_of(key, 0) >= wanted
                 result[key] = Marks(attended, read, heard_of(key, 0) >= wanted, key in commented)

@@ -5,33 +5,38 @@ member's cell. ``overview.grid`` builds every member's four marks in Python and 
 up (30,000 cells for a commune's year, most of the view's time); here each mark is one grouped
 subquery that counts, per meeting, the branch's active members who earned it, and the meetings
 are summed per branch in the same statement, so Python reads one row per branch. The base of
-each rate is the branch's member count, times its meetings that had a check-in, documents, or
-any (less the exempted, for attendance).
+attendance is the check-in rows counted as convened; that of the other rates the branch's member
+count times its meetings that had documents, or any, less those suspended on each meeting's day.
 
 The rules are ``overview``'s (its docstring), written a second time as SQL; the tests hold the
 two to the same numbers on SQLite and PostgreSQL, and the bench checks them on its commune.
+Who was convened is not rewritten: the attendance rules' verdict for every (situation, mark) of
+a check-in row (``overview.attended_by_row``) is enumerated into the SQL.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from handbook.accounts.models import User
-from handbook.attendance.models import Attendance, AttendanceSheet, Mark
+from handbook.attendance.models import Attendance, Mark
 from handbook.audio.models import ListenProgress
 from handbook.comments.models import Comment
 from handbook.core import db
-from handbook.core.timeutil import UTCDateTime, utcnow
+from handbook.core.timeutil import VIETNAM_TZ, UTCDateTime, utcnow
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import Meeting
-from handbook.orgs.models import Membership
+from handbook.orgs.models import Membership, Situation
 from handbook.participation.models import ReadingPosition
-from handbook.participation.overview import Quarter, Span, Tally
+from handbook.participation.overview import Quarter, Span, Tally, attended_by_row
 
 
 @dataclass
@@ -80,10 +85,10 @@ def totals(branch_ids: list[int], quarter: Quarter | Span, now: datetime | None 
             commented=int(row.commented),
         )
         tally.of.update(
-            attended=n * row.checked - int(row.exempt),
-            read=n * row.documented,
-            listened=n * row.documented,
-            commented=n * row.meetings,
+            attended=int(row.convened),
+            read=n * row.documented - int(row.paused_documented),
+            listened=n * row.documented - int(row.paused_documented),
+            commented=n * row.meetings - int(row.paused),
         )
         total.merge(tally)
     return Totals(members, meetings, per_branch, total)
@@ -110,7 +115,7 @@ def _statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
         listed.c.organization_id
     )
     chosen = (
-        sa.select(Meeting.id, Meeting.organization_id, Meeting.published_by_id)
+        sa.select(Meeting.id, Meeting.organization_id, Meeting.published_by_id, Meeting.starts_at)
         .where(
             Meeting.organization_id.in_(branch_ids),
             Meeting.publish_at <= now,
@@ -121,7 +126,6 @@ def _statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
         .cte("chosen")
     )
     per_meeting = _per_meeting(chosen, member.cte("member"), now)
-    checked = per_meeting.c.checked.is_not(None)
     documented = per_meeting.c.documents.is_not(None)
 
     def total_if(condition: sa.ColumnElement[bool], value: Any, name: str) -> sa.Label[Any]:
@@ -130,11 +134,10 @@ def _statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
     by_branch = sa.select(
         per_meeting.c.organization_id,
         sa.func.count().label("meetings"),
-        sa.func.count(per_meeting.c.checked).label("checked"),
         sa.func.count(per_meeting.c.documents).label("documented"),
-        total_if(checked, per_meeting.c.attended, "attended"),
-        total_if(checked, per_meeting.c.exempt, "exempt"),
-        # The publisher has read every document of the meeting (``overview``).
+        sa.func.sum(per_meeting.c.attended).label("attended"),
+        sa.func.sum(per_meeting.c.convened).label("convened"),
+        # The publisher has read every document of the meeting (``overview``), unless suspended.
         total_if(
             documented,
             per_meeting.c.read + sa.case((per_meeting.c.publisher.is_not(None), 1), else_=0),
@@ -142,14 +145,18 @@ def _statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
         ),
         total_if(documented, per_meeting.c.listened, "listened"),
         sa.func.sum(per_meeting.c.commented).label("commented"),
+        sa.func.sum(per_meeting.c.paused).label("paused"),
+        total_if(documented, per_meeting.c.paused, "paused_documented"),
     ).group_by(per_meeting.c.organization_id)
     return members, by_branch
 
 
 def _per_meeting(chosen: sa.CTE, member: sa.CTE, now: sa.BindParameter[Any]) -> sa.Subquery:
-    """One row per chosen meeting: whether it had a check-in (``checked``) and how many
-    readable documents (``documents``), whether its publisher is a member (``publisher``), and
-    how many of its branch's members earned each mark (``read`` leaves the publisher out)."""
+    """One row per chosen meeting: how many readable documents (``documents``), whether its
+    publisher is a member not suspended that day (``publisher``), how many of its branch's
+    members were suspended that day (``paused``), were convened (``convened``), and earned each
+    mark (``read`` leaves the publisher out; the suspended earn none)."""
+    paused = _paused(chosen, member)
     # The meeting's readable documents, each with its meeting's branch.
     docs = (
         sa.select(
@@ -170,9 +177,19 @@ def _per_meeting(chosen: sa.CTE, member: sa.CTE, now: sa.BindParameter[Any]) -> 
     ) -> sa.Subquery:
         """Per meeting, how many of ``facts``' (user, meeting, branch) rows are the branch's
         members (and meet ``where``, which may name ``wanted`` and ``chosen``)."""
-        query = sa.select(facts.c.meeting_id, sa.func.count().label("n")).join(
-            member,
-            sa.and_(member.c.user_id == user, member.c.organization_id == facts.c.organization_id),
+        query = (
+            sa.select(facts.c.meeting_id, sa.func.count().label("n"))
+            .join(
+                member,
+                sa.and_(
+                    member.c.user_id == user, member.c.organization_id == facts.c.organization_id
+                ),
+            )
+            .outerjoin(
+                paused,
+                sa.and_(paused.c.user_id == user, paused.c.meeting_id == facts.c.meeting_id),
+            )
+            .where(paused.c.user_id.is_(None))
         )
         if where:
             query = query.join(wanted, wanted.c.meeting_id == facts.c.meeting_id).join(
@@ -215,12 +232,11 @@ def _per_meeting(chosen: sa.CTE, member: sa.CTE, now: sa.BindParameter[Any]) -> 
         .subquery()
     )
     commented = members_among(said, said.c.author_id)
-    came = [m for m in Mark if m.attending]
     present = (
         sa.select(
             Attendance.meeting_id,
-            sa.func.count().filter(Attendance.mark.in_(came)).label("came"),
-            sa.func.count().filter(Attendance.mark == Mark.EXEMPT).label("exempt"),
+            sa.func.count().filter(_rows_where(lambda came: came is True)).label("came"),
+            sa.func.count().filter(_rows_where(lambda came: came is not None)).label("convened"),
         )
         .join(chosen, chosen.c.id == Attendance.meeting_id)
         .join(
@@ -233,31 +249,45 @@ def _per_meeting(chosen: sa.CTE, member: sa.CTE, now: sa.BindParameter[Any]) -> 
         .group_by(Attendance.meeting_id)
         .subquery()
     )
+    away = (
+        sa.select(paused.c.meeting_id, sa.func.count().label("n"))
+        .group_by(paused.c.meeting_id)
+        .subquery()
+    )
     publisher = member.alias("publisher")
+    publisher_paused = paused.alias("publisher_paused")
     zero = sa.literal(0)
     return (
         sa.select(
             chosen.c.id,
             chosen.c.organization_id,
-            AttendanceSheet.meeting_id.label("checked"),
             wanted.c.n.label("documents"),
             publisher.c.user_id.label("publisher"),
+            sa.func.coalesce(away.c.n, zero).label("paused"),
             sa.func.coalesce(present.c.came, zero).label("attended"),
-            sa.func.coalesce(present.c.exempt, zero).label("exempt"),
+            sa.func.coalesce(present.c.convened, zero).label("convened"),
             sa.func.coalesce(read.c.n, zero).label("read"),
             sa.func.coalesce(listened.c.n, zero).label("listened"),
             sa.func.coalesce(commented.c.n, zero).label("commented"),
         )
         .select_from(chosen)
-        .outerjoin(AttendanceSheet, AttendanceSheet.meeting_id == chosen.c.id)
         .outerjoin(wanted, wanted.c.meeting_id == chosen.c.id)
+        .outerjoin(
+            publisher_paused,
+            sa.and_(
+                publisher_paused.c.user_id == chosen.c.published_by_id,
+                publisher_paused.c.meeting_id == chosen.c.id,
+            ),
+        )
         .outerjoin(
             publisher,
             sa.and_(
                 publisher.c.user_id == chosen.c.published_by_id,
                 publisher.c.organization_id == chosen.c.organization_id,
+                publisher_paused.c.user_id.is_(None),
             ),
         )
+        .outerjoin(away, away.c.meeting_id == chosen.c.id)
         .outerjoin(present, present.c.meeting_id == chosen.c.id)
         .outerjoin(read, read.c.meeting_id == chosen.c.id)
         .outerjoin(listened, listened.c.meeting_id == chosen.c.id)
@@ -278,3 +308,85 @@ def _per_member(rows: sa.Subquery, user: sa.ColumnElement[int]) -> sa.Subquery:
         .group_by(user, rows.c.meeting_id, rows.c.organization_id)
         .subquery()
     )
+
+
+def _paused(chosen: sa.CTE, member: sa.CTE) -> sa.CTE:
+    """(user, meeting): the branch's members suspended on a chosen meeting's day, by the row
+    its check-in kept, or, with no row, by the member list's dates on its Vietnamese date
+    (``Membership.situation_on``)."""
+    kept = (
+        sa.select(Attendance.user_id, Attendance.meeting_id)
+        .join(chosen, chosen.c.id == Attendance.meeting_id)
+        .join(
+            member,
+            sa.and_(
+                member.c.user_id == Attendance.user_id,
+                member.c.organization_id == chosen.c.organization_id,
+            ),
+        )
+        .where(Attendance.situation == Situation.SUSPENDED)
+    )
+    day = _LocalDay(chosen.c.starts_at)
+    listed = (
+        sa.select(Membership.user_id, chosen.c.id.label("meeting_id"))
+        .join(chosen, chosen.c.organization_id == Membership.organization_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            User.active.is_(True),
+            Membership.situation == Situation.SUSPENDED,
+            sa.or_(Membership.situation_from.is_(None), Membership.situation_from <= day),
+            sa.or_(Membership.situation_until.is_(None), Membership.situation_until >= day),
+            ~sa.exists().where(
+                Attendance.meeting_id == chosen.c.id, Attendance.user_id == Membership.user_id
+            ),
+        )
+    )
+    return sa.union_all(kept, listed).cte("paused")
+
+
+def _rows_where(accept: Callable[[bool | None], bool]) -> sa.ColumnElement[bool]:
+    """Check-in rows whose attendance (``attended_by_row``, the attendance rules' verdict on
+    their situation and mark) ``accept`` takes, as SQL: each situation with its marks."""
+    marks: tuple[Mark | None, ...] = (None, *Mark)
+    either = []
+    for situation in (None, *Situation):
+        taken = [m for m in marks if accept(attended_by_row(situation, m))]
+        if not taken:
+            continue
+        held = (
+            Attendance.situation.is_(None)
+            if situation is None
+            else Attendance.situation == situation
+        )
+        if len(taken) == len(marks):
+            either.append(held)
+            continue
+        named = [m for m in taken if m is not None]
+        mark = Attendance.mark.in_(named)
+        either.append(
+            sa.and_(held, sa.or_(Attendance.mark.is_(None), mark) if None in taken else mark)
+        )
+    return sa.or_(*either)
+
+
+class _LocalDay(sa.sql.functions.FunctionElement[date]):
+    """The Vietnamese date of a stored UTC moment (``to_local(moment).date()``), in SQL."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+#: Vietnam's offset from UTC in whole hours (no DST, ``timeutil``).
+_HOURS = int(VIETNAM_TZ.utcoffset(None).total_seconds()) // 3600
+
+
+@compiles(_LocalDay, "sqlite")
+def _local_day_sqlite(element: _LocalDay, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as naive UTC text: shifted, then cut to its date ('YYYY-MM-DD', as a Date is).
+    return f"date({compiler.process(element.clauses, **kw)}, '{_HOURS:+d} hours')"
+
+
+@compiles(_LocalDay, "postgresql")
+def _local_day_postgresql(element: _LocalDay, compiler: SQLCompiler, **kw: Any) -> str:
+    moment = compiler.process(element.clauses, **kw)
+    return f"CAST(({moment} AT TIME ZONE INTERVAL '{_HOURS:+03d}:00') AS DATE)"

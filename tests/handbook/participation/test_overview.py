@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from handbook.attendance.models import Attendance, AttendanceSheet, Mark
+from handbook.attendance.operations import entry_of
 from handbook.audio.models import ListenProgress
 from handbook.core import db
 from handbook.core.timeutil import to_local, utcnow
@@ -21,6 +23,7 @@ from handbook.meetings.models import Meeting
 from handbook.notifications.models import Notification
 from handbook.participation.models import ReadingPosition
 from handbook.participation.overview import Quarter, grid
+from handbook.participation.totals import totals
 from tests.conftest import login
 from tests.handbook.participation.test_reading import TEXT
 from tests.helpers import create_meeting, response_text, upload_document
@@ -113,8 +116,11 @@ def test_the_four_marks_and_opening_is_not_reading(app, client, tree, make_user)
     totals = result.per_meeting[meeting.id]
     members = len(result.members)
     assert totals.of["read"] == members and totals.done["read"] == 3  # reader, scroller, secretary
-    assert totals.of["attended"] == members - 1  # the exempted one is not counted
+    # Convened: the reader and the opener; not the exempted one, nor those the check-in never
+    # listed (the sheet was stored here without them).
+    assert totals.of["attended"] == 2
     assert totals.done["attended"] == 1
+    assert result.mark(tree.member_b1.id, meeting.id).attended is None
 
 
 @BOTH
@@ -145,6 +151,68 @@ def test_rates_per_quarter_and_branches_side_by_side(app, client, tree) -> None:
     # B3's secretary sees nothing of commune C.
     other = _member(app, tree.member_b3)
     assert other.get(f"/org/{tree.commune.id}/participation/branches").status_code == 404
+
+
+@BOTH
+def test_a_meetings_attendance_rate_is_the_attendance_pages(app, client, tree, make_user) -> None:
+    """Counted by hand, through the pages: the check-in keeps each member's situation on the
+    meeting's day from the member list, the secretary marks who came, and the participation
+    views' attendance rate for the meeting is the attendance page's present / convened."""
+    from handbook.orgs.models import Membership, Role, Situation
+
+    login(client, tree.secretary_b1)
+    meeting = create_meeting(client, tree.b1)
+    publish = {"when": "now", "confirm": "1"}  # no documents: "Vẫn công bố"
+    assert client.post(f"/meetings/{meeting.id}/publish", data=publish).status_code == 302
+    day = to_local(meeting.starts_at).date()
+    away, paused, back, excused, exempt = (
+        make_user(tree.b1, Role.MEMBER, full_name=name)
+        for name in ("Công Tác Xa", "Đình Chỉ", "Hết Đình Chỉ", "Vắng Có Lý Do", "Được Miễn")
+    )
+    for user, situation, since, until in (
+        (away, Situation.ELSEWHERE, day - timedelta(days=5), day + timedelta(days=5)),
+        (paused, Situation.SUSPENDED, day, None),  # from the meeting's own day
+        (back, Situation.SUSPENDED, None, day - timedelta(days=1)),  # over the day before
+    ):
+        membership = db.session.scalars(
+            sa.select(Membership).where(Membership.user_id == user.id)
+        ).one()
+        membership.situation = situation
+        membership.situation_from, membership.situation_until = since, until
+    db.session.commit()
+    assert client.post(f"/meetings/{meeting.id}/attendance/open").status_code == 302
+    for user, mark, reason in (
+        (tree.secretary_b1, Mark.PRESENT, ""),
+        (tree.member_b1, Mark.LATE, ""),
+        (away, Mark.ONLINE, ""),  # came online from where they work: not among the convened
+        (back, Mark.ABSENT, ""),
+        (excused, Mark.EXCUSED, "Ốm"),
+        (exempt, Mark.EXEMPT, ""),
+    ):
+        entry = entry_of(meeting.id, user.id)
+        assert entry is not None
+        form = {"mark": mark.value, "version": str(entry.version), "reason": reason}
+        response = client.post(f"/meetings/{meeting.id}/attendance/{user.id}", data=form)
+        assert response.status_code == 302
+    assert client.post(f"/meetings/{meeting.id}/attendance/close").status_code == 302
+    db.session.expire_all()
+    # Seven on the list; convened: the secretary, member B1 and the one back from suspension;
+    # present among them: the secretary and member B1.
+    counts = client.get(f"/api/v1/meetings/{meeting.id}/attendance").get_json()["counts"]
+    assert (counts["members"], counts["present"], counts["convened"]) == (7, 2, 3)
+    page = response_text(client.get(f"/meetings/{meeting.id}/attendance")).replace(" ", "")
+    assert 'data-count="present">2<' in page and 'data-count="convened">3<' in page
+    quarter = _quarter(meeting)
+    cells = grid([tree.b1.id], quarter).per_meeting[meeting.id]
+    assert (cells.done["attended"], cells.of["attended"]) == (2, 3)
+    counted = totals([tree.b1.id], quarter).per_branch[tree.b1.id]
+    assert (counted.done["attended"], counted.of["attended"]) == (2, 3)
+    branch = response_text(client.get(f"/org/{tree.b1.id}/participation?quarter={quarter}"))
+    assert branch.count("Có mặt 67 %") == 2  # the meeting's line and the quarter's
+    committee = _member(app, tree.committee_c)
+    side = committee.get(f"/org/{tree.commune.id}/participation/branches?quarter={quarter}")
+    row = response_text(side).split(f">{tree.b1.name}</a></th>", 1)[1].split("</tr>", 1)[0]
+    assert "<td>67 %</td>" in row
 
 
 def test_a_malformed_quarter_falls_back_to_the_current_one() -> None:

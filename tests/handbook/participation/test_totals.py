@@ -1,9 +1,11 @@
 """The committee's rates counted by the database (``participation.totals``) are exactly the
 totals of every member's cells (``overview.grid``, the oracle): a commune whose traces touch
-every rule — check-ins with each mark and none, exemptions and situations (on the member list
-and on the check-in row), probationary members, documents not ready or not yet published,
-one's own uploads, the publisher, deleted comments, inactive and ended members, outsiders'
-traces, a member of two branches, cancelled and future meetings — on SQLite and PostgreSQL."""
+every rule — check-ins with each mark and none, exemptions and situations (on the member list,
+dated around the meetings, and on the check-in row), probationary members, documents not ready
+or not yet published, one's own uploads, the publisher, deleted comments, inactive and ended
+members, outsiders' traces, a member of two branches, cancelled and future meetings, a meeting
+whose Vietnamese date is the day after its UTC one — on SQLite and PostgreSQL. A meeting's
+attendance rate is what its check-in counts (``attendance/rules.py``)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,18 @@ import csv
 import io
 import random
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from handbook.accounts.models import User
 from handbook.attendance.models import Attendance, AttendanceSheet, Mark
+from handbook.attendance.operations import entries, summary
 from handbook.audio.models import ListenProgress
 from handbook.comments.models import Comment
 from handbook.core import db
-from handbook.core.timeutil import utcnow
+from handbook.core.timeutil import to_local, utcnow
 from handbook.documents.models import Document, DocumentStatus
 from handbook.meetings.models import AgendaItem, Meeting
 from handbook.orgs.models import (
@@ -34,7 +37,7 @@ from handbook.orgs.models import (
     Standing,
 )
 from handbook.participation.models import ReadingPosition
-from handbook.participation.overview import MARKS, Quarter, Span, grid
+from handbook.participation.overview import MARKS, Marks, Quarter, Span, grid
 from handbook.participation.totals import totals
 from tests.conftest import Tree, login
 from tests.helpers import response_text
@@ -82,6 +85,21 @@ def _document(meeting: Meeting, uploader: User | None, **kw: object) -> Document
     return document
 
 
+def _situation(
+    user: User, situation: Situation, since: date | None = None, until: date | None = None
+) -> None:
+    """The member's (only) membership says ``situation`` from ``since`` to ``until``."""
+    membership = db.session.scalars(
+        sa.select(Membership).where(Membership.user_id == user.id)
+    ).one()
+    membership.situation, membership.situation_from, membership.situation_until = (
+        situation,
+        since,
+        until,
+    )
+    db.session.flush()
+
+
 def _commune(tree: Tree, make_user, seed: int) -> None:
     """Two branches of commune C (and B3 of another commune), their meetings of the quarter and
     around it, and random traces over everyone, outsiders included."""
@@ -99,10 +117,16 @@ def _commune(tree: Tree, make_user, seed: int) -> None:
             standing=Standing.PROBATIONARY,
         )
     )
-    # Exempted on the list; only a check-in's "miễn" mark leaves a meeting's attendance rate.
-    db.session.scalars(
-        sa.select(Membership).where(Membership.user_id == exempt.id)
-    ).one().situation = Situation.EXEMPT
+    # Exempted on the list: what the check-in row kept decides its meetings.
+    _situation(exempt, Situation.EXEMPT)
+    # B1 meets on 4 Apr, 21 Apr, 11 May and 31 May (local dates); B2 on 11 Apr, 2 May (its
+    # local date; 1 May in UTC) and 10 Jun.
+    away = make_user(b1, Role.MEMBER, full_name="Công Tác Xa")
+    _situation(away, Situation.ELSEWHERE, date(2025, 4, 15), date(2025, 5, 15))
+    paused = make_user(b1, Role.MEMBER, full_name="Đình Chỉ")
+    _situation(paused, Situation.SUSPENDED, date(2025, 5, 11))  # from a meeting's own day
+    detained = make_user(b2, Role.MEMBER, full_name="Tạm Giam")
+    _situation(detained, Situation.SUSPENDED, None, date(2025, 5, 1))  # to the UTC date only
     left = make_user(full_name="Đã Chuyển Đi")
     db.session.add(
         EndedMembership(
@@ -122,7 +146,7 @@ def _commune(tree: Tree, make_user, seed: int) -> None:
     sec1, sec2 = tree.secretary_b1, tree.secretary_b2
     later = utcnow() + timedelta(days=30)
     meetings = [
-        _meeting(b1, 3, sec1),
+        first := _meeting(b1, 3, sec1),
         _meeting(b1, 20, sec1),
         _meeting(b1, 40, None),  # no publisher recorded
         _meeting(b1, 60, sec1),  # no documents
@@ -130,6 +154,7 @@ def _commune(tree: Tree, make_user, seed: int) -> None:
         _meeting(b1, 55, sec1, publish_at=later),  # not yet published
         _meeting(b1, 100, sec1),  # the next quarter
         _meeting(b2, 10, sec2),
+        late := _meeting(b2, 30, sec2, starts_at=datetime(2025, 5, 1, 18, 0, tzinfo=UTC)),
         _meeting(b2, 70, tree.committee_c),  # published by the committee, not a member
         _meeting(b3, 12, None),  # another commune
     ]
@@ -146,7 +171,8 @@ def _commune(tree: Tree, make_user, seed: int) -> None:
         if rng.random() < 0.5:
             documents.append(_document(meeting, sec1, publish_at=later))
     for meeting in meetings[:-1]:
-        if rng.random() < 0.8:
+        # The late meeting has none: its members' situations are read from the list.
+        if (rng.random() < 0.8 or meeting is first) and meeting is not late:
             db.session.add(AttendanceSheet(meeting_id=meeting.id, closed_at=meeting.starts_at))
     db.session.flush()
     people = [
@@ -160,8 +186,12 @@ def _commune(tree: Tree, make_user, seed: int) -> None:
         asleep,
         exempt,
         left,
+        away,
+        paused,
+        detained,
         *extra,
     ]
+    listed = {(m.user_id, m.organization_id): m for m in db.session.scalars(sa.select(Membership))}
     sheets = set(db.session.scalars(sa.select(AttendanceSheet.meeting_id)))
     agenda = dict(db.session.execute(sa.select(AgendaItem.meeting_id, AgendaItem.id)).all())
     for person in people:
@@ -199,12 +229,20 @@ def _commune(tree: Tree, make_user, seed: int) -> None:
                         deleted_at=utcnow() if rng.random() < 0.3 else None,
                     )
                 )
-            if meeting.id in sheets and rng.random() < 0.85:
+            # B1's secretary, who published the first meeting, was suspended on its day.
+            publisher_paused = person is sec1 and meeting is first
+            if meeting.id in sheets and (rng.random() < 0.85 or publisher_paused):
                 mark = rng.choice([*Mark, None])
                 if person is exempt and rng.random() < 0.7:
                     mark = Mark.EXEMPT
-                # The situation kept on the row (elsewhere, suspended) counts for nothing here.
+                # Mostly what opening the check-in keeps (the list's situation on the day),
+                # sometimes another (the list's dates were changed after the meeting).
+                on_list = listed.get((person.id, meeting.organization_id))
                 situation = rng.choice([None, None, None, *Situation])
+                if on_list is not None and rng.random() < 0.6:
+                    situation = on_list.situation_on(to_local(meeting.starts_at).date())
+                if publisher_paused:
+                    situation = Situation.SUSPENDED
                 db.session.add(
                     Attendance(
                         meeting_id=meeting.id, user_id=person.id, mark=mark, situation=situation
@@ -241,7 +279,7 @@ def test_the_databases_totals_are_the_cells_totals(tree, make_user, seed) -> Non
             _assert_same(branch_ids, span)
     # The commune was built to count something under every rule.
     result = totals([b1, b2], QUARTER)
-    assert result.meeting_count == 6  # not the cancelled, unpublished or next quarter's
+    assert result.meeting_count == 7  # not the cancelled, unpublished or next quarter's
     for name in ("attended", "read", "listened", "commented"):
         assert 0 < result.total.done[name] < result.total.of[name]
 
@@ -327,11 +365,13 @@ def test_the_rules_counted_by_hand(tree, make_user) -> None:
         ]
     )
     db.session.commit()
-    # Five members: member B1, the secretary, the reader, the uploader, the exempted.
+    # Five members: member B1, the secretary, the reader, the uploader, the exempted. Convened
+    # (attendance/rules.py): the reader and the uploader; not member B1 (absent with a reason),
+    # the exempted, nor the secretary (not on the check-in's list).
     tally = totals([tree.b1.id], QUARTER).total
     assert (tally.done, tally.of) == (
         {"attended": 2, "read": 3, "listened": 1, "commented": 1},  # the secretary published
-        {"attended": 4, "read": 5, "listened": 5, "commented": 5},
+        {"attended": 2, "read": 5, "listened": 5, "commented": 5},
     )
     _assert_same([tree.b1.id], QUARTER)
 
@@ -368,3 +408,136 @@ def test_the_committee_page_and_export_show_the_cells_totals(client, tree, make_
         *("" if b1.rate(name) is None else b1.percent(name) for name, _ in MARKS),
     ]
     assert table[3][:3] == ["Tất cả", str(len(cells.members)), str(len(cells.meetings))]
+
+
+@BOTH
+def test_each_meetings_attendance_is_what_its_check_in_counts(tree, make_user) -> None:
+    """Over the generated commune: a meeting's attendance rate is its check-in's present over
+    convened (``attendance.operations.summary``, what the attendance page shows) among today's
+    members, and whoever was suspended on its day, by the check-in row it kept or else by the
+    member list's dates, is expected to do nothing for it."""
+    _commune(tree, make_user, 4)
+    branch_ids = [tree.b1.id, tree.b2.id]
+    cells = grid(branch_ids, QUARTER)
+    members = {(m.id, m.branch_id) for m in cells.members}
+    listed = {
+        (m.user_id, m.organization_id): m
+        for m in db.session.scalars(
+            sa.select(Membership).where(Membership.organization_id.in_(branch_ids))
+        )
+    }
+    counted = paused = 0
+    for meeting in cells.meetings:
+        branch, tally = meeting.organization_id, cells.per_meeting[meeting.id]
+        sheet = db.session.get(AttendanceSheet, meeting.id)
+        rows = [] if sheet is None else entries(sheet)
+        if sheet is not None:
+            mine = [r for r in rows if (r.user_id, branch) in members]
+            counts = summary(sheet, mine).counts
+            assert (tally.done["attended"], tally.of["attended"]) == (
+                counts.present,
+                counts.convened,
+            )
+            counted += 1
+        else:
+            assert tally.of["attended"] == 0
+        kept = {r.user_id: r.situation for r in rows}
+        day = to_local(meeting.starts_at).date()
+        away = {
+            user_id
+            for user_id, org_id in members
+            if org_id == branch
+            and (kept[user_id] if user_id in kept else listed[user_id, org_id].situation_on(day))
+            is Situation.SUSPENDED
+        }
+        paused += len(away)
+        assert tally.of["commented"] == sum(1 for _, org_id in members if org_id == branch) - len(
+            away
+        )
+        for user_id in away:
+            assert cells.mark(user_id, meeting.id) == Marks(None, None, None, None)
+    assert counted >= 3 and paused >= 2  # the commune exercised both
+
+
+@BOTH
+def test_suspended_members_are_expected_nothing_and_members_elsewhere_still_read(
+    tree, make_user
+) -> None:
+    """Counted by hand: a member suspended on the meeting's day (by the check-in row, or by the
+    member list's dates on the meeting's Vietnamese date) is left out of every rate and not
+    reminded; a member working elsewhere is out of the attendance rate only."""
+    sec, member = tree.secretary_b1, tree.member_b1
+    paused = make_user(tree.b1, Role.MEMBER, full_name="Đình Chỉ")
+    away = make_user(tree.b1, Role.MEMBER, full_name="Công Tác Xa")
+    # The list's dates, as they read now: suspended 10–21 April; elsewhere, open-ended.
+    _situation(paused, Situation.SUSPENDED, date(2025, 4, 10), date(2025, 4, 21))
+    _situation(away, Situation.ELSEWHERE)
+    a = _meeting(tree.b1, 5, sec)  # 6 April: the row it kept says suspended (dates changed)
+    b = _meeting(tree.b1, 20, sec)  # 21 April, no check-in: suspended by the list
+    c = _meeting(tree.b1, 20, sec, starts_at=datetime(2025, 4, 21, 18, 0, tzinfo=UTC))
+    # ``c`` is on 22 April in Vietnam (21 April in UTC): no longer suspended.
+    docs = {m.id: _document(m, sec) for m in (a, b, c)}
+    db.session.add(AttendanceSheet(meeting_id=a.id, closed_at=a.starts_at))
+    db.session.flush()
+    db.session.add_all(
+        [
+            Attendance(meeting_id=a.id, user_id=sec.id, mark=Mark.PRESENT),
+            Attendance(meeting_id=a.id, user_id=member.id, mark=Mark.ABSENT),
+            Attendance(meeting_id=a.id, user_id=paused.id, situation=Situation.SUSPENDED),
+            # Working elsewhere and came online anyway: not among those convened.
+            Attendance(
+                meeting_id=a.id, user_id=away.id, situation=Situation.ELSEWHERE, mark=Mark.ONLINE
+            ),
+        ]
+    )
+    for user, meeting in ((paused, a), (away, a), (away, b), (away, c)):
+        db.session.add(
+            ReadingPosition(
+                user_id=user.id,
+                document_id=docs[meeting.id].id,
+                paragraph=9,
+                text_version="v1",
+                seen_at=utcnow(),
+                read_at=utcnow(),
+            )
+        )
+    for n, (user, meeting) in enumerate(((paused, a), (away, b))):
+        db.session.add(
+            Comment(
+                meeting_id=meeting.id,
+                document_id=docs[meeting.id].id,
+                author_id=user.id,
+                client_id=f"s{n}",
+                body="Ý kiến.",
+            )
+        )
+    db.session.commit()
+    cells = grid([tree.b1.id], QUARTER)
+    nothing = Marks(None, None, None, None)
+    assert cells.mark(paused.id, a.id) == nothing  # read and commented, but suspended
+    assert cells.mark(paused.id, b.id) == nothing
+    assert cells.mark(paused.id, c.id) == Marks(None, False, False, False)
+    assert cells.mark(away.id, a.id) == Marks(None, True, False, False)
+    assert cells.mark(away.id, b.id) == Marks(None, True, False, True)
+    # (done, of) per meeting: the secretary published, so has read.
+    per = {m.id: cells.per_meeting[m.id] for m in (a, b, c)}
+    assert (per[a.id].done, per[a.id].of) == (
+        {"attended": 1, "read": 2, "listened": 0, "commented": 0},
+        {"attended": 2, "read": 3, "listened": 3, "commented": 3},
+    )
+    assert (per[b.id].done, per[b.id].of) == (
+        {"attended": 0, "read": 2, "listened": 0, "commented": 1},
+        {"attended": 0, "read": 3, "listened": 3, "commented": 3},
+    )
+    assert (per[c.id].done, per[c.id].of) == (
+        {"attended": 0, "read": 2, "listened": 0, "commented": 0},
+        {"attended": 0, "read": 4, "listened": 4, "commented": 4},
+    )
+    assert sorted(cells.idle(b.id)) == [member.id]  # the suspended member is not reminded
+    assert sorted(cells.idle(c.id)) == sorted([member.id, paused.id])
+    tally = totals([tree.b1.id], QUARTER).total
+    assert (tally.done, tally.of) == (
+        {"attended": 1, "read": 6, "listened": 0, "commented": 1},
+        {"attended": 2, "read": 10, "listened": 10, "commented": 10},
+    )
+    _assert_same([tree.b1.id], QUARTER)
