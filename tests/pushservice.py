@@ -14,7 +14,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask import Flask
 
 #: What a plan entry may say: a status to answer, or "hang" (answer nothing for a while).
 HANG = "hang"
@@ -185,3 +186,40 @@ def push_service(*, subject: str, ttl: int, hang_s: float) -> Iterator[PushServi
         yield service
     finally:
         service.close()
+
+
+#: What the test apps sign with and ask the service to keep (checked by the service).
+SUBJECT = "mailto:thu-nghiem@example.org"
+TTL = 86400
+
+
+def push_app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """A test app told to accept the test's push service on 127.0.0.1 over http, and to give
+    up on it fast; Huey's queue is emptied before and after."""
+    from handbook.core import db
+    from handbook.core.jobs import huey
+
+    app = make_app(
+        PUSH_SERVICE_HOSTS=["127.0.0.1"],
+        PUSH_ALLOW_HTTP=True,
+        PUSH_TIMEOUT_S=0.5,
+        PUSH_MAX_ATTEMPTS=3,
+        VAPID_SUBJECT=SUBJECT,
+        PUSH_TTL_S=TTL,
+    )
+    huey.flush()
+    with app.app_context():
+        yield app
+        db.session.remove()
+    huey.flush()
+    app.extensions["handbook.engine"].dispose()
+
+
+def checked_push_service() -> Iterator[PushService]:
+    """The push service, knowing the app's key; it must have seen no problem by the end."""
+    from handbook.notifications.webpush import public_key
+
+    for made in push_service(subject=SUBJECT, ttl=TTL, hang_s=1.5):
+        made.server_key = public_key()
+        yield made
+        assert made.problems == []

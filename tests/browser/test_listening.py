@@ -10,12 +10,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE_VIEWPORT
 from tests.browser.helpers import create_meeting, phone_page, sign_in
 from tests.browser.helpers import poll as _poll
 from tests.browser.look import measure
+
+#: Each waits for a document read aloud by espeak-ng on 2 shared cores (up to 180 s of its own
+#: deadlines under a loaded suite): more than the suite's default 120 s.
+pytestmark = pytest.mark.timeout(300)
 
 #: The lock screen's and headphones' buttons call what the page registered with
 #: navigator.mediaSession.setActionHandler; Chromium keeps no list a test could read, so this

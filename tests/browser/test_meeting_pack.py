@@ -22,6 +22,10 @@ from tests.browser.helpers import poll as _poll
 from tests.helpers import demo_session
 from tests.live import run_live_server
 
+#: Each waits for a document read aloud by espeak-ng on 2 shared cores (up to 180 s of its own
+#: deadlines under a loaded suite): more than the suite's default 120 s.
+pytestmark = pytest.mark.timeout(300)
+
 MEMBER = "0912000003"
 SECRETARY = "0912000001"
 NOT_KEPT = "Bản đọc này chưa được lưu trên máy nên không nghe được khi mất mạng."

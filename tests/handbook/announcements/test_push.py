@@ -9,42 +9,19 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from handbook.core import db
-from handbook.core.jobs import huey
-from handbook.notifications.webpush import public_key
 from tests.conftest import login
 from tests.handbook.announcements.helpers import sent
-from tests.pushservice import PushService, push_service
-
-SUBJECT = "mailto:thu-nghiem@example.org"
-TTL = 86400
+from tests.pushservice import PushService, checked_push_service, push_app
 
 
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
-    """The test app, told to accept the test's push service."""
-    app = make_app(
-        PUSH_SERVICE_HOSTS=["127.0.0.1"],
-        PUSH_ALLOW_HTTP=True,
-        PUSH_TIMEOUT_S=0.5,
-        PUSH_MAX_ATTEMPTS=3,
-        VAPID_SUBJECT=SUBJECT,
-        PUSH_TTL_S=TTL,
-    )
-    huey.flush()
-    with app.app_context():
-        yield app
-        db.session.remove()
-    huey.flush()
-    app.extensions["handbook.engine"].dispose()
+    yield from push_app(make_app)
 
 
 @pytest.fixture
 def service(app: Flask) -> Iterator[PushService]:
-    for made in push_service(subject=SUBJECT, ttl=TTL, hang_s=1.5):
-        made.server_key = public_key()
-        yield made
-        assert made.problems == []
+    yield from checked_push_service()
 
 
 def _subscribed(app: Flask, user, service: PushService):
