@@ -158,14 +158,40 @@ def synthesize_audio(track_id: int) -> None:
         return
     finally:
         out_path.unlink(missing_ok=True)
-    track = db.session.get(AudioTrack, track_id)
+    # Stored only if the track is still this run's: a correction made while it was read queues
+    # it again (``queue_audio``), and then the run of the corrected text has the last word,
+    # never this one, which read the words as they were.
+    db.session.rollback()  # a fresh look, past what this run last committed
+    stored = db.session.execute(
+        sa.update(AudioTrack)
+        .where(
+            AudioTrack.id == track_id,
+            AudioTrack.status == AudioStatus.PROCESSING,
+            AudioTrack.claimed_by == claims.owner(),
+        )
+        .values(
+            status=AudioStatus.READY,
+            progress=100,
+            sentences_done=len(result.sentences),
+            sentences_total=len(result.sentences),
+            engine=result.engine,
+            voice=result.voice,
+            fell_back=result.fell_back,
+            blob_sha256=blob.sha256,
+            duration=result.duration,
+            size=blob.size,
+            timings=result.to_dict(),
+            early_size=0,
+            early_duration=0.0,
+            early_timings=None,
+        )
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
+    if not stored:
+        db.session.rollback()
+        logger.info("document %s changed while read aloud: read again", track.document_id)
+        return
+    track = db.session.get(AudioTrack, track_id, populate_existing=True)
     assert track is not None
-    track.status, track.progress = AudioStatus.READY, 100
-    track.sentences_done = track.sentences_total = len(result.sentences)
-    track.engine, track.voice, track.fell_back = result.engine, result.voice, result.fell_back
-    track.blob_sha256, track.duration, track.size = blob.sha256, result.duration, blob.size
-    track.timings = result.to_dict()
-    track.early_size, track.early_duration, track.early_timings = 0, 0.0, None
     run.finish(track)
     early_path(track_id).unlink(missing_ok=True)
     logger.info(

@@ -32,6 +32,10 @@ from tests.browser.helpers import phone_page, poll, publish_now, sign_in
 from tests.browser.look import checked, first_link, open_page
 from tests.docs_store import photos
 
+#: It waits for a photographed document's OCR and for the document read aloud twice (before and
+#: after the correction), by espeak-ng on 2 shared cores: more than the default 120 s.
+pytestmark = pytest.mark.timeout(360)
+
 SECRETARY, MEMBER, COMMITTEE = "0912000011", "0912000012", "0912000021"
 CORRECTED = "Chi bộ thống nhất đẩy mạnh chuyển đổi số trong sinh hoạt đảng ở thôn Nà Phìa."
 DAY_FIELD = "Ngày sinh hoạt thường kỳ hằng tháng (1 đến 31)"

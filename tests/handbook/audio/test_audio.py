@@ -282,3 +282,52 @@ def test_the_natural_voice_replaces_the_offline_one_without_a_gap(spoken, tree, 
     after = member.get(f"{url}/audio.json").json
     assert (after["engine"], after["fell_back"], after["complete"]) == ("gtts", False, True)
     assert after["version"] != before["version"] and after["url"] != before["url"]
+
+
+def test_a_correction_made_while_the_document_is_read_aloud_has_the_last_word(
+    make_app, tree, monkeypatch
+) -> None:
+    """The secretary corrects a paragraph while the first voice is still being made: the
+    correction queues the document again, and the run that read the old words must not store
+    its track over the corrected one (it used to, and the correction was never heard)."""
+    import tts.pipeline
+    from handbook.audio.jobs import queue_audio, synthesize_audio
+    from handbook.core.jobs import huey
+    from handbook.documents.models import DocumentPage
+
+    real = tts.pipeline.synthesize_document
+    calls: list[int] = []
+
+    def corrected_meanwhile(sections, **kwargs):
+        result = real(sections, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:  # the first run, its words read: the paragraph is corrected now
+            page = db.session.scalars(sa.select(DocumentPage)).first()
+            blocks = [dict(b) for b in page.blocks]
+            blocks[0]["text"] = "Chi bộ thôn Nà Phìa đã sửa đoạn này."
+            page.blocks = blocks
+            db.session.commit()
+            # Queued as the correction queues it, run once this run is over (as a worker would).
+            huey.immediate = False
+            try:
+                queue_audio(db.session.get(Document, page.document_id), engine="espeak")
+            finally:
+                huey.immediate = True
+        return result
+
+    monkeypatch.setattr(tts.pipeline, "synthesize_document", corrected_meanwhile)
+    app = make_app(AUDIO_AUTO=True, TTS_ENGINE="espeak")
+    client = app.test_client()
+    with app.app_context():
+        login(client, tree.secretary_b1)
+        document = published_document(client, tree.b1, text=TEXT)
+        track = db.session.scalars(sa.select(AudioTrack)).one()
+        assert track.status is AudioStatus.QUEUED  # the first run stored nothing over it
+        synthesize_audio.call_local(track.id)
+        db.session.refresh(track)
+        assert len(calls) == 2
+        assert track.status is AudioStatus.READY
+        said = [s["text"] for s in track.timings["sentences"]]
+        assert said[0] == "Chi bộ thôn Nà Phìa đã sửa đoạn này.", said
+        assert not any("27/31" in s for s in said)
+        assert document.id == track.document_id

@@ -396,6 +396,9 @@ def _torn(exc: BaseException) -> bool:
         UnicodeDecodeError,
         ValueError,  # JSON
         AssertionError,  # not a packet
+        # A frame cut short whose announced length never arrives: the reader waits for the
+        # missing bytes until its own timeout (seen once, the "off" path, a loaded run).
+        websocket.WebSocketTimeoutException,
     )
     return isinstance(exc, garbled)
 
