@@ -1,13 +1,18 @@
-"""OCR of one PDF page: Tesseract (Vietnamese) reads the page's scan or poppler's rendering.
+"""OCR of one PDF page: Tesseract (Vietnamese) reads the page at 300 dpi.
 
-A page that is one upright grey or colour scan of 150-300 dpi covering the page (``find_scan``,
-by ``pdfimages -list``) is read from the scanner's own pixels, taken out by ``pdfimages``: no
-rendering, no upscaling (rendering it at 200 dpi cost more and read "chi bộ" no better than the
-original did; at its own 150 dpi pdftoppm's resampling misread it as "chỉ bộ"). Other pages are
-rendered by pdftoppm as a grey PGM (a PNG's zlib took longer than the OCR) at 200 dpi, or at a
-finer scan's resolution capped at 300. Each tool runs as a separate program with a timeout;
-inside the sandbox they also inherit its memory, CPU and file-size limits, per process: pages
-read in parallel each have their own.
+Tesseract reads best near 300 dpi (``bench/ocr_quality.py``, issue #14). A page that is one
+upright grey or colour scan of about 300 dpi covering the page (``find_scan``, by ``pdfimages
+-list``) is read from the scanner's own pixels, taken out by ``pdfimages``: no rendering
+(rendering it at its own 300 dpi read no better and cost time). Every other page, coarser
+scans and photographed pages included, is rendered by pdftoppm at 300 dpi as a grey PGM (a
+PNG's zlib took longer than the OCR), or at less when the page is so large that the bitmap
+would pass MAX_PIXELS_SIDE: read from their own 150-212 dpi pixels, the bench's scans had 37
+words of 5,000 wrong ("chi" read "chỉ" 25 times), rendered at 300 dpi 23 (15), for about a
+quarter more OCR time. Telling Tesseract ``--dpi 300`` without new pixels, Pillow's Lanczos
+instead of poppler, 250 or 400 dpi and Tesseract's other binarisations read no better.
+
+Each tool runs as a separate program with a timeout; inside the sandbox they also inherit its
+memory, CPU and file-size limits, per process: pages read in parallel each have their own.
 
 Tesseract writes the text and, in the same run, each word's confidence (its ``tsv`` output):
 the words it was unsure of are marked for the secretary (``unsure``). Running it twice would
@@ -30,10 +35,11 @@ from .unsure import Word, parse_tsv
 
 logger = logging.getLogger(__name__)
 
-DPI = 200
-#: Scans this fine are read at their own resolution; coarser ones are rendered at DPI, finer
-#: ones at MAX_SCAN_DPI (Tesseract reads best near 300 dpi and gains nothing above).
-MIN_SCAN_DPI, MAX_SCAN_DPI = 150, 300
+#: Pages are rendered at this resolution, the one Tesseract reads best at.
+DPI = 300
+#: Scans this fine are read from their own pixels; coarser ones are rendered at DPI, finer
+#: ones at MAX_SCAN_DPI (Tesseract gains nothing above 300 dpi).
+MIN_SCAN_DPI, MAX_SCAN_DPI = 290, 300
 #: Share of the page an image must cover for the page to count as one scanned image.
 SCAN_COVERAGE = 0.5
 #: Fewer visible characters than this from a scan's own pixels: render the page and read again.
@@ -90,7 +96,7 @@ def dpi_for(width_pt: float, height_pt: float, dpi: int = DPI) -> int:
 @dataclass(frozen=True)
 class Scan:
     """A page that is one scanned image: the resolution to read it at, and whether its own
-    pixels can be read as they are (upright, grey or RGB, 150-300 dpi, not too large)."""
+    pixels can be read as they are (upright, grey or RGB, 290-300 dpi, not too large)."""
 
     dpi: int
     as_is: bool

@@ -55,8 +55,11 @@ def text_pdf(path: Path, pages: int = 3, fill: int = 1) -> Path:
     return path
 
 
-def scanned_pdf(path: Path, lines: list[str] = SCANNED_LINES, pages: int = 1) -> Path:
-    """Image-only PDF pages (no text layer), as a scanner makes them, at 200 dpi."""
+def scanned_pdf(
+    path: Path, lines: list[str] = SCANNED_LINES, pages: int = 1, dpi: float = 200.0
+) -> Path:
+    """Image-only PDF pages (no text layer), as a scanner makes them, at 200 dpi (or the same
+    pixels said to be at ``dpi``)."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(FONT), 40)
@@ -67,7 +70,7 @@ def scanned_pdf(path: Path, lines: list[str] = SCANNED_LINES, pages: int = 1) ->
         for index, line in enumerate(lines):
             draw.text((60, 60 + 80 * index), line, font=font, fill=0)
         images.append(image)
-    images[0].save(path, "PDF", resolution=200.0, save_all=True, append_images=images[1:])
+    images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
     return path
 
 

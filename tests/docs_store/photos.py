@@ -34,26 +34,40 @@ def page_image(title: str, paragraphs: list[str], width: int = 1240) -> Any:
     """A white page (A4 shape) with a title in capitals and wrapped paragraphs."""
     from PIL import Image, ImageDraw, ImageFont
 
-    height = round(width * 297 / 210)
-    page = Image.new("L", (width, height), 250)
+    page = Image.new("L", (width, round(width * 297 / 210)), 250)
     draw = ImageDraw.Draw(page)
     size = width // 34  # about 12 pt on an A4 page
     head = ImageFont.truetype(str(SERIF_BOLD), round(size * 1.3))
     body = ImageFont.truetype(str(SERIF), size)
-    margin = width // 10
-    y = margin
+    (_, y, _), *lines = _layout(title, paragraphs, width)
     box = draw.textbbox((0, 0), title, font=head)
     draw.text(((width - (box[2] - box[0])) // 2, y), title, font=head, fill=20)
-    y += round(size * 3)
+    for x, y, line in lines:
+        draw.text((x, y), line, font=body, fill=25)
+    return page
+
+
+def page_lines(title: str, paragraphs: list[str], width: int = 1240) -> list[str]:
+    """The lines ``page_image`` draws, in order: the text OCR should read."""
+    return [line for _, _, line in _layout(title, paragraphs, width)]
+
+
+def _layout(title: str, paragraphs: list[str], width: int) -> list[tuple[int, int, str]]:
+    """(x, y, text) of the title, then of each line of the paragraphs that fits the page."""
+    height = round(width * 297 / 210)
+    size = width // 34
+    margin = width // 10
+    placed = [(0, margin, title)]  # the title is centred when drawn
+    y = margin + round(size * 3)
     chars = int((width - 2 * margin) / (size * 0.52))
     for paragraph in paragraphs:
         for line in textwrap.wrap(paragraph, chars):
             if y > height - margin:
-                return page
-            draw.text((margin, y), line, font=body, fill=25)
+                return placed
+            placed.append((margin, y, line))
             y += round(size * 1.6)
         y += size
-    return page
+    return placed
 
 
 def photograph(page: Any, *, degrees: float = 2.5, seed: int = 1) -> Any:

@@ -1,10 +1,12 @@
-"""The fast paths give what the slow ones gave: poppler's text against pypdf's, a scan's own
-pixels against the old 200 dpi rendering, pages read in parallel kept in order."""
+"""The fast paths give what the slow ones gave: poppler's text against pypdf's, a scan read at
+300 dpi (its own pixels when it has them, else rendered) against the old 200 dpi rendering,
+pages read in parallel kept in order."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from pypdf import PdfReader
 
 from docs_store.extract import extract
 from docs_store.extract.layout import blocks_from_lines
-from docs_store.extract.ocr import Scan, find_scan
+from docs_store.extract.ocr import DPI, Scan, find_scan
 from docs_store.extract.poppler_text import page_texts
 
 from . import makers
@@ -133,15 +135,58 @@ def test_poppler_failure_falls_back_to_pypdf(tmp_path: Path) -> None:
     assert page_texts(path, 1, 3, time_budget=None) is None
 
 
-def test_demo_scan_is_read_from_its_own_pixels() -> None:
+def test_demo_scan_is_rendered_at_300_dpi() -> None:
+    """The demo's real 150 dpi scan is rendered at 300 dpi, where Tesseract reads best."""
     page = PdfReader(DEMO_SCAN).pages[0]
     size = float(page.mediabox.width), float(page.mediabox.height)
-    assert find_scan(DEMO_SCAN, 1, *size) == Scan(dpi=150, as_is=True)
+    assert find_scan(DEMO_SCAN, 1, *size) == Scan(dpi=300, as_is=False)
     document = extract(DEMO_SCAN, "pdf")
     assert [page.ocr for page in document.pages] == [True]
     found = words(document.text)
     assert DEMO_SCAN_WORDS <= found, sorted(DEMO_SCAN_WORDS - found)
     assert "chi bộ" in document.text.lower()  # not "chỉ bộ", as a 150 dpi rendering reads it
+
+
+def _logged_tools(folder: Path) -> Path:
+    """A PATH of the real poppler tools and tesseract, each behind a script that first writes
+    its command line to ``folder/tools.log``: what the extraction ran, on which image."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    for tool in ("pdftotext", "pdftoppm", "pdfimages", "tesseract"):
+        real = shutil.which(tool)
+        assert real
+        script = bin_dir / tool
+        script.write_text(
+            f'#!/bin/sh\necho "{tool} $*" >> "{folder}/tools.log"\nexec {real} "$@"\n'
+        )
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return bin_dir
+
+
+@pytest.mark.parametrize(("dpi", "as_is"), [(150, False), (300, True)])
+def test_scans_below_300_dpi_are_rendered_at_300_and_300_dpi_scans_read_as_they_are(
+    dpi: int, as_is: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same pixels said to be at 150 or at 300 dpi: at 150 poppler renders the page
+    at 300 dpi for Tesseract; at 300 Tesseract reads the scan's own pixels, nothing rendered."""
+    path = makers.scanned_pdf(tmp_path / "quet.pdf", dpi=float(dpi))
+    page = PdfReader(path).pages[0]
+    size = float(page.mediabox.width), float(page.mediabox.height)
+    assert find_scan(path, 1, *size) == Scan(dpi=300, as_is=as_is)
+    monkeypatch.setenv("PATH", str(_logged_tools(tmp_path)))
+    text = extract(path, "pdf").text
+    assert words("\n".join(makers.SCANNED_LINES)) <= words(text)
+    ran = (tmp_path / "tools.log").read_text().splitlines()
+    rendered = [line for line in ran if line.startswith("pdftoppm ")]
+    (read,) = [line.split() for line in ran if line.startswith("tesseract ")]
+    assert read[read.index("--dpi") + 1] == str(DPI) == "300"
+    if as_is:
+        assert rendered == [] and any(line.startswith("pdfimages -j ") for line in ran)
+        assert Path(read[1]).name.startswith("scan-")  # the image pdfimages took out
+    else:
+        assert len(rendered) == 1 and "-r 300 -gray" in rendered[0]
+        assert not any(line.startswith("pdfimages -j ") for line in ran)
+        assert Path(read[1]).name == "page.pgm"  # pdftoppm's grey rendering
 
 
 def test_a_sideways_scan_turned_by_rotate_is_read_upright(tmp_path: Path) -> None:
@@ -160,16 +205,16 @@ def test_a_sideways_scan_turned_by_rotate_is_read_upright(tmp_path: Path) -> Non
         writer.write(f)
     page = PdfReader(turned).pages[0]
     shown = float(page.mediabox.height), float(page.mediabox.width)
-    assert find_scan(turned, 1, *shown) == Scan(dpi=150, as_is=False)
+    assert find_scan(turned, 1, *shown) == Scan(dpi=300, as_is=False)
     found = words(extract(turned, "pdf").text)
     assert len(DEMO_SCAN_WORDS & found) >= 0.9 * len(DEMO_SCAN_WORDS), sorted(found)
 
 
-def test_a4_scan_at_its_own_200_dpi(tmp_path: Path) -> None:
+def test_a4_scan_at_200_dpi_read_at_300(tmp_path: Path) -> None:
     path = makers.scanned_a4_pdf(tmp_path / "a4.pdf")
     page = PdfReader(path).pages[0]
     assert find_scan(path, 1, float(page.mediabox.width), float(page.mediabox.height)) == Scan(
-        dpi=200, as_is=True
+        dpi=300, as_is=False
     )
     text = extract(path, "pdf").text
     assert makers.TITLE in text and makers.SECTION in text

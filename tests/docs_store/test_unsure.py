@@ -157,21 +157,21 @@ def test_overlapping_marks_keep_the_first() -> None:
 def test_one_tesseract_run_gives_the_same_text_as_before_and_every_words_confidence(
     tmp_path: Path,
 ) -> None:
-    """The demo's real scan, read from its own pixels as the product reads it: the text is
-    byte for byte Tesseract's plain text (what ``ocr`` read before), the words are its words."""
+    """The demo's real scan, rendered at 300 dpi as the product reads it: the text is byte
+    for byte Tesseract's plain text (what ``ocr`` read before), the words are its words."""
     subprocess.run(  # noqa: S603 - fixed argv
-        [shutil.which("pdfimages") or "pdfimages", "-j", str(DEMO_SCAN), str(tmp_path / "scan")],
+        [shutil.which("pdftoppm") or "pdftoppm", "-r", "300", "-gray", "-singlefile"]
+        + [str(DEMO_SCAN), str(tmp_path / "page")],
         check=True,
     )
-    (image,) = tmp_path.glob("scan-*")
     plain = subprocess.run(  # noqa: S603 - fixed argv
-        [shutil.which("tesseract") or "tesseract", str(image), "stdout"]
-        + ["-l", "vie", "--psm", "3", "--dpi", "150"],
+        [shutil.which("tesseract") or "tesseract", str(tmp_path / "page.pgm"), "stdout"]
+        + ["-l", "vie", "--psm", "3", "--dpi", "300"],
         check=True,
         capture_output=True,
         env={**os.environ, "OMP_THREAD_LIMIT": "1"},
     ).stdout.decode()
-    read = ocr.ocr_pdf_page(DEMO_SCAN, 1, scan=ocr.Scan(150, as_is=True))
+    read = ocr.ocr_pdf_page(DEMO_SCAN, 1, dpi=ocr.DPI)
     assert read.text == plain and "chi bộ" in plain
     assert [word.text for word in read.words] == plain.split()
     assert all(0 <= word.confidence <= 100 for word in read.words)
@@ -184,7 +184,7 @@ def test_the_demo_scan_carries_its_marks_through_the_sandbox() -> None:
     assert extract_sandboxed(DEMO_SCAN, "pdf", timeout=60.0) == document
     unsure = {
         w.text
-        for w in ocr.ocr_pdf_page(DEMO_SCAN, 1, scan=ocr.Scan(150, True)).words
+        for w in ocr.ocr_pdf_page(DEMO_SCAN, 1, dpi=ocr.DPI).words  # as the product reads it
         if w.confidence < UNSURE_BELOW
     }
     blocks = document.pages[0].blocks
