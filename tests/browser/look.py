@@ -176,4 +176,7 @@ def secretary_pages(page: Any, base: str) -> dict[str, str]:
         "meeting-new": f"{org}/meetings/new",
         "members": f"{org}/members",
         "import": f"{org}/members/import",
+        "audit": f"{org}/audit",
+        "announcements": "/announcements",
+        "announce": f"{org}/announcements/new",
     }
