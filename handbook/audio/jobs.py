@@ -159,33 +159,26 @@ def synthesize_audio(track_id: int) -> None:
     finally:
         out_path.unlink(missing_ok=True)
     # Stored only if the track is still this run's: a correction made while it was read queues
-    # it again (``queue_audio``), and then the run of the corrected text has the last word,
-    # never this one, which read the words as they were.
+    # it again (``queue_audio``), and the run of the corrected text has the last word.
     db.session.rollback()  # a fresh look, past what this run last committed
-    stored = db.session.execute(
-        sa.update(AudioTrack)
-        .where(
-            AudioTrack.id == track_id,
-            AudioTrack.status == AudioStatus.PROCESSING,
-            AudioTrack.claimed_by == claims.owner(),
-        )
-        .values(
-            status=AudioStatus.READY,
-            progress=100,
-            sentences_done=len(result.sentences),
-            sentences_total=len(result.sentences),
-            engine=result.engine,
-            voice=result.voice,
-            fell_back=result.fell_back,
-            blob_sha256=blob.sha256,
-            duration=result.duration,
-            size=blob.size,
-            timings=result.to_dict(),
-            early_size=0,
-            early_duration=0.0,
-            early_timings=None,
-        )
-    ).rowcount  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
+    stored = claims.settle(
+        AudioTrack,
+        track_id,
+        status=AudioStatus.READY,
+        progress=100,
+        sentences_done=len(result.sentences),
+        sentences_total=len(result.sentences),
+        engine=result.engine,
+        voice=result.voice,
+        fell_back=result.fell_back,
+        blob_sha256=blob.sha256,
+        duration=result.duration,
+        size=blob.size,
+        timings=result.to_dict(),
+        early_size=0,
+        early_duration=0.0,
+        early_timings=None,
+    )
     if not stored:
         db.session.rollback()
         logger.info("document %s changed while read aloud: read again", track.document_id)

@@ -84,6 +84,18 @@ def renew(model: Any, row_id: int, **values: Any) -> None:
     )
 
 
+def settle(model: Any, row_id: int, **values: Any) -> bool:
+    """Record a finished run's ``values`` if the row is still this worker's run: not queued
+    again meanwhile (a correction asks for the work anew, and that run has the last word).
+    Says whether they were recorded; the caller commits (or rolls back when not)."""
+    stored = db.session.execute(
+        sa.update(model)
+        .where(model.id == row_id, model.status == PROCESSING, model.claimed_by == owner())
+        .values(**values)
+    )
+    return bool(stored.rowcount)  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
+
+
 def unfinished(model: Any) -> list[int]:
     """Rows to queue again: waiting ones, and those whose worker died (released here)."""
     stale = utcnow() - STALE_AFTER
