@@ -20,7 +20,7 @@ from handbook.announcements.operations import NOTICE_KIND
 from handbook.core import db
 from handbook.core.timeutil import utcnow
 from handbook.core.urls import path_for
-from handbook.meetings.publishing import due, published, recipients, tell_audience
+from handbook.meetings.publishing import due, published, recipients_count, tell_audience
 from handbook.orgs.models import Reach
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def audience_words(announcement: Announcement) -> str:
 def will_tell(announcement: Announcement) -> int:
     """How many its notice reaches (the sender is not told): what ``tell_audience`` counts."""
     org = announcement.organization
-    return len(recipients(org, announcement.reach, announcement.created_by_id))
+    return recipients_count(org, announcement.reach, announcement.created_by_id)
 
 
 def publish_now(announcement_id: int) -> int | None:

@@ -18,7 +18,7 @@ from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import utcnow
 from handbook.documents.jobs import queue_after_commit
 from handbook.documents.operations import WAITING_FOR_QUEUE, Upload, UploadRefused
-from handbook.meetings.publishing import recipients, schedule
+from handbook.meetings.publishing import recipients_count, schedule
 from handbook.notifications.operations import read_about
 from handbook.orgs.models import Organization, OrgKind, Reach
 
@@ -44,7 +44,7 @@ def _new_page(org: Organization, form: AnnouncementForm, **extra: Any) -> str:
         form=form,
         may_subtree=may_subtree,
         counts={
-            reach.value: len(recipients(org, reach, current_user.id))
+            reach.value: recipients_count(org, reach, current_user.id)
             for reach in ((Reach.SELF, Reach.SUBTREE) if may_subtree else (Reach.SELF,))
         },
         **extra,

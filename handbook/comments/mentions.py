@@ -19,7 +19,7 @@ from handbook.core.policy import Action, can
 from handbook.core.urls import path_for
 from handbook.documents.models import Document
 from handbook.meetings.models import Meeting
-from handbook.meetings.publishing import audience, published
+from handbook.meetings.publishing import audience_query, published
 from handbook.notifications.operations import notify as store_notifications
 from handbook.notifications.operations import push_after_commit
 
@@ -30,8 +30,15 @@ def notify(author: User, comment: Comment, meeting: Meeting, document: Document 
     """Tell the members of the publication's audience named in the comment who may see it now."""
     if "@" not in comment.body:
         return
+    # Only those whose "@name" the text holds, found by the database: a province meeting's
+    # audience is tens of thousands (``LIKE``'s wildcards in a name can only add candidates,
+    # which the exact test below drops).
+    audience = audience_query(meeting.organization, meeting.reach).subquery()
     members = db.session.scalars(
-        sa.select(User).where(User.id.in_(audience(meeting.organization, meeting.reach)))
+        sa.select(User).where(
+            User.id.in_(sa.select(audience.c[0])),
+            sa.literal(comment.body).contains(sa.literal("@") + User.full_name),
+        )
     ).all()
     named = [m for m in members if m.id != author.id and f"@{m.full_name}" in comment.body]
     place: Meeting | Document = document or meeting

@@ -8,7 +8,7 @@ A publication "now" is told in the request that makes it (``publish_now``), not 
 queue's other work, so the page that follows shows it told.
 
 What the secretary reads before and after: ``plan`` (who will be told, and when: counted by
-the same ``recipients`` that ``tell_audience`` uses) and ``state_of`` (the one reading of the
+the same ``recipients_query`` that ``tell_audience`` uses) and ``state_of`` (the one reading of the
 stored columns that every part of a page shows).
 """
 
@@ -29,7 +29,7 @@ from handbook.core.templating import vn_datetime
 from handbook.core.timeutil import utcnow
 from handbook.core.urls import path_for
 from handbook.meetings.models import Meeting
-from handbook.notifications.operations import notify, push_after_commit
+from handbook.notifications.operations import notify_all, push_after_commit
 from handbook.orgs.models import Membership, Organization, Reach
 
 logger = logging.getLogger(__name__)
@@ -61,28 +61,40 @@ def resolve_publish_time(at: datetime | None, now: datetime) -> datetime | None:
     return at if at > now else None
 
 
-def audience(org: Organization, reach: Reach) -> list[int]:
-    """Active users who belong to ``org`` (and, for the subtree, anywhere below it)."""
+def audience_query(org: Organization, reach: Reach) -> sa.Select[Any]:
+    """The ids of the active users who belong to ``org`` (and, for the subtree, anywhere below
+    it), as a query: a province's audience is counted and told in the database."""
     where = (
         Organization.path.startswith(org.path, autoescape=True)
         if reach is Reach.SUBTREE
         else Organization.id == org.id
     )
-    return list(
-        db.session.scalars(
-            sa.select(Membership.user_id)
-            .join(Organization, Membership.organization_id == Organization.id)
-            .join(User, Membership.user_id == User.id)
-            .where(where, User.active.is_(True))
-            .distinct()
-        )
+    return (
+        sa.select(Membership.user_id)
+        .join(Organization, Membership.organization_id == Organization.id)
+        .join(User, Membership.user_id == User.id)
+        .where(where, User.active.is_(True))
+        .distinct()
     )
 
 
-def recipients(org: Organization, reach: Reach, teller: int | None) -> list[int]:
+def audience(org: Organization, reach: Reach) -> list[int]:
+    """Active users who belong to ``org`` (and, for the subtree, anywhere below it)."""
+    return list(db.session.scalars(audience_query(org, reach)))
+
+
+def recipients_query(org: Organization, reach: Reach, teller: int | None) -> sa.Select[Any]:
     """Who a publication tells: its audience but the ``teller`` (who published or cancelled,
     and knows already). What the publish screen counts is what ``tell_audience`` uses."""
-    return [uid for uid in audience(org, reach) if uid != teller]
+    query = audience_query(org, reach)
+    return query if teller is None else query.where(Membership.user_id != teller)
+
+
+def recipients_count(org: Organization, reach: Reach, teller: int | None) -> int:
+    """How many ``recipients`` there are, counted in the database."""
+    told = recipients_query(org, reach, teller).subquery()
+    counted = sa.select(sa.func.count()).select_from(told)
+    return int(db.session.scalar(counted) or 0)
 
 
 def tell_audience(
@@ -96,8 +108,8 @@ def tell_audience(
 ) -> list[int]:
     """Store a notification for everyone the publication reaches (once per ``dedupe_key``) and
     push it to their open pages after the commit; returns who was told."""
-    members = recipients(org, reach, teller)
-    users = notify(members, kind=kind, payload=payload, dedupe_key=dedupe_key)
+    query = recipients_query(org, reach, teller)
+    users = notify_all(query, kind=kind, payload=payload, dedupe_key=dedupe_key)
     push_after_commit(users, kind=kind, payload=payload)
     return users
 
@@ -147,7 +159,7 @@ def plan(meeting: Meeting, teller: int, at: datetime | None = None, *, now: bool
     words = org.name
     if meeting.reach is Reach.SUBTREE:
         words = f"{org.name} và các tổ chức đảng trực thuộc"
-    return Plan(len(recipients(org, meeting.reach, teller)), words, at, now)
+    return Plan(recipients_count(org, meeting.reach, teller), words, at, now)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from handbook.core import db
+from handbook.core import db, jobevents
 from handbook.core.aftercommit import after_commit
-from handbook.core.realtime import push, user_room
-from handbook.core.timeutil import utcnow
+from handbook.core.extensions import socketio
+from handbook.core.realtime import live_users, push, user_room
+from handbook.core.timeutil import UTCDateTime, utcnow
 from handbook.notifications.jobs import push_notice
 from handbook.notifications.messages import message
 from handbook.notifications.models import Notification
+from handbook.notifications.subscriptions import chunks
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +32,15 @@ def notify(
     wanted = set(user_ids)
     if not wanted:
         return []
-    already = set(
-        db.session.scalars(
-            sa.select(Notification.user_id).where(
-                Notification.dedupe_key == dedupe_key, Notification.user_id.in_(wanted)
+    already: set[int] = set()
+    for part in chunks(list(wanted)):
+        already.update(
+            db.session.scalars(
+                sa.select(Notification.user_id).where(
+                    Notification.dedupe_key == dedupe_key, Notification.user_id.in_(part)
+                )
             )
         )
-    )
     fresh = sorted(wanted - already)
     _forget_counts()
     now = utcnow()
@@ -47,36 +51,91 @@ def notify(
     return fresh
 
 
+def notify_all(
+    audience: sa.Select[Any], *, kind: str, payload: dict[str, Any], dedupe_key: str
+) -> list[int]:
+    """``notify`` for an audience given as a query of user ids (a publication to a commune or
+    a province: tens of thousands): one ``INSERT … SELECT`` for those not yet told, in the
+    database, instead of an object and a bound id per member (20,000 members took 2.6 s of
+    the request's CPU that way, the whole process stalled). Returns who got one.
+
+    A notice another run stored meanwhile is skipped, not an error (``ON CONFLICT DO
+    NOTHING`` on the ``(user_id, dedupe_key)`` key)."""
+    _forget_counts()
+    who = audience.subquery()
+    user_id = who.c[0]
+    told = sa.exists().where(Notification.dedupe_key == dedupe_key, Notification.user_id == user_id)
+    fresh = sa.select(
+        user_id,
+        sa.literal(kind, sa.String),
+        sa.literal(payload, sa.JSON),
+        sa.literal(dedupe_key, sa.String),
+        sa.literal(utcnow(), UTCDateTime),
+    ).where(~told)
+    columns = ["user_id", "kind", "payload", "dedupe_key", "created_at"]
+    dialect = db.session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(Notification)
+        .from_select(columns, fresh)
+        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        .returning(Notification.user_id)
+    )
+    return sorted(db.session.scalars(statement))
+
+
 def push_after_commit(user_ids: Iterable[int], *, kind: str, payload: dict[str, Any]) -> None:
     """Push the notification to each user's open pages once (and only if) the session commits,
     and queue its Web Push to their phones.
 
     Unread counts are read now (SQL is not allowed after a commit); nothing is sent on rollback.
+    Only members with a page open are pushed to, and only their counts read: a province's
+    publication emits to the few hundred online, not to fifty thousand empty rooms. (A page
+    that opens its socket in the instant before the commit misses the live push and shows
+    the notice at its next page, as after any missed push.)
     """
     ids = list(user_ids)
     if not ids:
         return
-    db.session.flush()
-    counts = unread_counts(ids)
-    said = message(kind, payload)
-    # The open page says what the phone's notification says (messages.py), as a tappable popup.
-    words = {"notice": said.data["title"], "detail": said.data["body"]} if said else {}
-    for uid in ids:
-        data = {"kind": kind, **payload, **words, "unread": counts.get(uid, 0)}
-        after_commit(push, "notification", data, to=user_room(uid))
+    online = sorted(_online(ids))
+    if online:
+        db.session.flush()
+        counts = unread_counts(online)
+        said = message(kind, payload)
+        # The open page says what the phone's notification says (messages.py), as a popup.
+        words = {"notice": said.data["title"], "detail": said.data["body"]} if said else {}
+        data = {"kind": kind, **payload, **words}
+        for uid in online:
+            after_commit(push, "notification", {**data, "unread": counts[uid]}, to=user_room(uid))
     # Then to the phones of those with no page open (``jobs.push_notice``, Web Push).
     after_commit(push_notice, ids, kind, dict(payload))
 
 
+def _online(user_ids: list[int]) -> set[int]:
+    """Those of ``user_ids`` to push to live: who has a page open, where this process can
+    know it (its own sockets, or Redis's register of every process). The embedded mode's job
+    worker knows neither: it hands every push to ``serve`` (``core.jobevents``), as before."""
+    server = getattr(socketio, "server", None)
+    if isinstance(getattr(server, "manager", None), jobevents.Sender):
+        return set(user_ids)
+    return live_users(user_ids)
+
+
 def unread_counts(user_ids: list[int]) -> dict[int, int]:
-    if not user_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Notification.user_id, sa.func.count(Notification.id))
-        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None))
-        .group_by(Notification.user_id)
-    )
-    return {uid: count for uid, count in rows}
+    """Each user's unread count (0 for those with none: every id is a key)."""
+    counts = dict.fromkeys(user_ids, 0)
+    for part in chunks(list(counts)):
+        rows = db.session.execute(
+            sa.select(Notification.user_id, sa.func.count(Notification.id))
+            .where(Notification.user_id.in_(part), Notification.read_at.is_(None))
+            .group_by(Notification.user_id)
+        )
+        counts.update({uid: count for uid, count in rows})
+    return counts
 
 
 #: Where a request keeps the unread counts it has read (its page header and ``read_about``

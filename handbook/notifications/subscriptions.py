@@ -10,7 +10,7 @@ else's endpoint deletes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,13 +113,15 @@ def recipients(user_ids: Iterable[int], kind: str) -> list[int]:
     ids = sorted(set(user_ids))
     if column is None or not ids:
         return []
-    off = set(
-        db.session.scalars(
-            sa.select(PushPreference.user_id).where(
-                PushPreference.user_id.in_(ids), getattr(PushPreference, column).is_(False)
+    off: set[int] = set()
+    for part in chunks(ids):
+        off.update(
+            db.session.scalars(
+                sa.select(PushPreference.user_id).where(
+                    PushPreference.user_id.in_(part), getattr(PushPreference, column).is_(False)
+                )
             )
         )
-    )
     live = live_users(ids)
     if off or live:
         logger.info("%s: not pushed to %s (turned off) nor %s (app open)", kind, off, live)
@@ -128,12 +130,28 @@ def recipients(user_ids: Iterable[int], kind: str) -> list[int]:
 
 def reachable(user_ids: list[int]) -> list[PushSubscription]:
     """The subscriptions of these members on devices still signed in."""
-    return _live(PushSubscription.user_id.in_(user_ids)) if user_ids else []
+    return [
+        found for part in chunks(user_ids) for found in _live(PushSubscription.user_id.in_(part))
+    ]
 
 
 def reachable_by_id(subscription_ids: list[int]) -> list[PushSubscription]:
     """These subscriptions, those still there on devices still signed in."""
-    return _live(PushSubscription.id.in_(subscription_ids)) if subscription_ids else []
+    return [
+        found for part in chunks(subscription_ids) for found in _live(PushSubscription.id.in_(part))
+    ]
+
+
+#: Ids bound in one ``IN (…)``: PostgreSQL takes at most 65,535 parameters a statement, and a
+#: province's publication is told to 50,000 members or more.
+CHUNK = 5_000
+
+
+def chunks(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` sorted, ``CHUNK`` at a time."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
 
 
 def _live(where: sa.ColumnElement[bool]) -> list[PushSubscription]:
