@@ -138,6 +138,76 @@ def test_the_highlight_follows_the_voice_and_the_place_is_kept(
     )
 
 
+#: A sentence of the timing map crossing a word OCR was unsure of (a ``mark.unsure`` in a
+#: manager's paragraph), and its paragraph's words as the page shows them, links left out.
+_MARKED_SENTENCE = """
+(sentences) => {
+  for (const p of document.querySelectorAll("article.reader [data-n]")) {
+    const marks = [...p.querySelectorAll("mark.unsure")];
+    if (!marks.length || !p.querySelector("a.fix")) continue;
+    let words = "", at = [];
+    const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (node.parentNode.closest("a")) continue;
+      if (node.parentNode.closest("mark.unsure")) at.push(words.length);
+      words += node.data;
+    }
+    const n = Number(p.dataset.n);
+    const s = sentences.find((s) => s.paragraph === n && s.text.length > 20
+      && words.substr(s.offset, s.text.length) === s.text
+      && at.some((i) => s.offset <= i && i < s.offset + s.text.length));
+    if (s) return {n, start: s.start, text: s.text, html: p.innerHTML};
+  }
+  return null;
+}
+"""
+_SAID_ALL = "() => [...document.querySelectorAll('mark.said')].map(m => m.textContent).join('')"
+
+
+def test_a_managers_highlight_covers_the_sentence_across_unsure_words(
+    page: Any, live_server: str, artifacts_dir: Path
+) -> None:
+    """The commune's officer manages the demo's scanned notice: its paragraphs hold the words
+    OCR was unsure of (marks) and a "Sửa" link. The sentence being read is highlighted whole,
+    inside the marks too, never the link; moving on leaves the paragraph as it was drawn."""
+    sign_in(page, live_server, "0912000021")
+    page.get_by_role("link", name="Hội nghị học tập, quán triệt nghị quyết").first.click()
+    page.get_by_role("link", name="Thông báo học tập, quán triệt nghị quyết").click()
+    expect(page.locator("#listen-note")).to_contain_text("Giọng đọc", timeout=120_000)
+    expect(page.locator("article.reader mark.unsure").first).to_be_visible()
+    sentences = page.evaluate(
+        "() => fetch(location.pathname + '/audio.json').then(r => r.json())"
+        ".then(b => b.timings.sentences)"
+    )
+    found = page.evaluate(_MARKED_SENTENCE, sentences)
+    assert found, "no sentence of the timing map crosses a marked word"
+    paragraph = page.locator(f"#p-{found['n']}")
+
+    page.get_by_role("button", name="Nghe tài liệu").click()
+    expect(page.locator("#player")).to_be_visible()
+    # The voice at that sentence, held there (paused): the highlight follows the position.
+    page.evaluate(
+        "(t) => { const a = document.getElementById('audio'); a.pause(); a.currentTime = t; }",
+        found["start"] + 0.05,
+    )
+    assert _becomes(page, _SAID_ALL, found["text"]), page.evaluate(_SAID_ALL)
+    assert paragraph.locator("mark.unsure mark.said").count() >= 1  # inside the marks too
+    assert paragraph.locator("a mark.said").count() == 0  # never the "Sửa" link's words
+    expect(paragraph.locator("a.fix")).to_have_text(f"Sửa đoạn {found['n']}")
+    expect(paragraph).to_have_class(re.compile(r"\breading\b"))
+    paragraph.scroll_into_view_if_needed()
+    page.screenshot(path=_shots(artifacts_dir) / "manager-listening-unsure-360.png")
+
+    # A sentence of another paragraph: this one is drawn as it was.
+    elsewhere = next(s for s in sentences if s["paragraph"] != found["n"])
+    page.evaluate(
+        "(t) => { document.getElementById('audio').currentTime = t; }", elsewhere["start"] + 0.05
+    )
+    assert _poll(page, f"() => !document.querySelector('#p-{found['n']} mark.said')")
+    assert paragraph.evaluate("p => p.innerHTML") == found["html"]
+
+
 LONG_TEXT = "\n\n".join(
     f"Mục {n}. Ngày {n % 28 + 1}/{n % 12 + 1}/2026, Chi bộ thôn Khuổi Luông đã họp bàn việc "
     f"trồng {n * 3} ha chè Shan tuyết và hỗ trợ {n + 2} hộ làm nhà. UBND xã giao chỉ tiêu cho "

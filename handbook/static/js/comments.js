@@ -130,14 +130,12 @@
       b.appendChild(document.createTextNode(label));
       b.addEventListener("click", handler);
       box.appendChild(b);
+      return b;
     }
     if (!c.parent && form && !c.hidden) button("Trả lời", function () { target({parent: c.id, label: "Trả lời " + c.author.name, paragraph: c.paragraph}); }, "comment");
     var fresh = Date.now() - new Date(c.created_at).getTime() < editMinutes * 60000;
     if (c.author.id === me && fresh && !c.hidden) {
-      button("Sửa", function () {
-        var text = window.prompt("Sửa góp ý:", c.body || "");
-        if (text !== null) change("edit", {comment: c.id, body: text});
-      }, "edit");
+      button("Sửa", function () { editForm(c, box); }, "edit").setAttribute("data-action", "edit");
       button("Xóa", function () { if (window.confirm("Xóa góp ý này?")) change("delete", {comment: c.id}); }, "x");
     }
     if (moderator && !c.hidden) button("Ẩn", function () { hideForm(c, box); }, "ban");
@@ -179,6 +177,88 @@
     li.appendChild(f);
     reason.focus();
   }
+  /* "Sửa" opens the comment's words in a form in the comment itself (never window.prompt: one
+     small line, and some Android WebViews drop it): the same checks as the server, its words
+     when it refuses, and the text kept in the box until it is saved, whatever the network
+     does. While it is open, live updates of this comment wait (show() keeps the newest). */
+  var BODY_MAX = 5000;  // operations.MAX_BODY (and the composer's maxlength)
+  var CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;  // operations._CONTROL
+  function bodyProblem(text) {  // operations.clean_body's refusals, in its words
+    var clean = text.replace(/\r\n?/g, "\n").normalize("NFC").replace(CONTROL, "").trim();
+    if (!clean) return "Góp ý đang để trống.";
+    if (Array.from(clean.replace(/\n{3,}/g, "\n\n")).length > BODY_MAX) {
+      return "Góp ý dài quá " + String(BODY_MAX).replace(/\B(?=(\d{3})+$)/g, ".") + " ký tự.";
+    }
+    return "";
+  }
+  function editForm(c, box) {
+    var li = box.parentNode, open = li.querySelector(".edit-form");
+    if (open) { open.querySelector("textarea").focus(); return; }
+    var f = document.createElement("form"), id = "edit-body-" + c.id;
+    f.className = "edit-form"; f.noValidate = true;
+    var label = document.createElement("label"), body = document.createElement("textarea");
+    var error = document.createElement("p"), row = document.createElement("div");
+    var save = document.createElement("button"), back = document.createElement("button");
+    label.htmlFor = id; label.textContent = "Sửa góp ý của đồng chí";
+    body.id = id; body.name = "body"; body.rows = 4; body.maxLength = BODY_MAX; body.value = c.body || "";
+    body.setAttribute("enterkeyhint", "enter");
+    error.className = "field-error"; error.id = id + "-error"; error.hidden = true;
+    body.setAttribute("aria-describedby", error.id);
+    row.className = "composer-actions";
+    save.type = "submit"; save.className = "primary"; save.textContent = "Lưu";
+    back.type = "button"; back.textContent = "Hủy";
+    row.appendChild(save); row.appendChild(back);
+    [label, body, error, row].forEach(function (node) { f.appendChild(node); });
+    // What the form stands in for while open: the words, "Xem thêm" and the buttons.
+    var covered = Array.prototype.filter.call(li.children, function (node) {
+      return node.classList.contains("comment-body") || node.classList.contains("more") || node === box;
+    });
+    covered.forEach(function (node) { node.hidden = true; });
+    function refuse(message) {
+      error.textContent = message; error.hidden = false; error.setAttribute("role", "alert");
+      body.setAttribute("aria-invalid", "true"); save.disabled = false; save.textContent = "Lưu"; body.focus();
+    }
+    function close() {
+      li.classList.remove("editing");
+      if (f.parentNode) li.removeChild(f);
+      covered.forEach(function (node) { node.hidden = false; });
+    }
+    function backToComment() {  // the finger (and a screen reader) back on the comment's "Sửa"
+      var again = document.getElementById("c-" + c.id), edit = again && again.querySelector("[data-action=edit]");
+      if (edit) edit.focus();
+    }
+    function cancel() {
+      close();
+      var newer = li.newer;  // changed meanwhile (another tab, the secretary): drawn now
+      li.newer = null;
+      if (newer) show(newer, true);
+      backToComment();
+    }
+    back.addEventListener("click", cancel);
+    f.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); cancel(); }
+      else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save.click(); }
+    });
+    f.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (save.disabled) return;
+      var problem = bodyProblem(body.value);
+      if (problem) { refuse(problem); return; }
+      if (body.value === (c.body || "")) { cancel(); return; }  // nothing changed: nothing to send
+      error.hidden = true; body.removeAttribute("aria-invalid");
+      save.disabled = true; save.textContent = "Đang lưu…";
+      change("edit", {comment: c.id, body: body.value}, refuse, function (stored) {
+        li.newer = null;
+        close();
+        show(stored, true);  // the stored copy in the form's place
+        backToComment();
+      });
+    });
+    li.classList.add("editing");
+    li.insertBefore(f, box);
+    body.focus();
+    body.setSelectionRange(body.value.length, body.value.length);
+  }
   function place(li, c) {  // a comment stored or waiting to go: "no comments yet" no longer
     var none = document.getElementById("no-comments");
     if (none) none.hidden = true;
@@ -200,6 +280,16 @@
     var byClient = c.client_id ? list.querySelector("[data-client='" + c.client_id + "'].pending") : null;
     if (byId && byClient) { byClient.parentNode.removeChild(byClient); byClient = null; }
     var existing = byId || byClient;
+    if (existing && existing.classList.contains("editing")) {
+      // Its form stays as typed; the newest copy is drawn when the form closes unsaved.
+      var held = existing.newer ? existing.newer.version : parseInt(existing.getAttribute("data-version") || "0", 10);
+      if (c.version > held || redraw && c.version >= held) {
+        existing.newer = c;
+        existing.setAttribute("data-newer-version", c.version);
+      }
+      lastId = Math.max(lastId, c.id);
+      return;
+    }
     var li = draw(c);
     if (existing) {
       var version = parseInt(existing.getAttribute("data-version") || "0", 10);
@@ -309,12 +399,14 @@
   function flushOutbox() {
     readOutbox().filter(function (i) { return i.document === docId; }).forEach(send);
   }
-  function change(action, data, fail) {  // fail(message): said where it was asked, else an alert
+  // fail(message): said where it was asked, else an alert; done(comment): draws the stored copy
+  function change(action, data, fail, done) {
     var say = fail || function (message) { window.alert(message); };
     if (!connected()) { say("Đang mất kết nối, vui lòng thử lại sau."); return; }
     socket.timeout(15000).emit("comment." + action, data, function (err, ack) {
       if (err) say("Chưa gửi được, vui lòng thử lại.");
       else if (!ack.ok) say(ack.error);
+      else if (done) done(ack.comment);
       else show(ack.comment, true);
     });
   }

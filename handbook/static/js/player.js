@@ -195,11 +195,22 @@
     return line;
   }
   function unmark() {
-    var mark = document.querySelector("mark.said");
-    if (!mark) return;
-    var parent = mark.parentNode;
-    parent.replaceChild(document.createTextNode(mark.textContent), mark);
-    parent.normalize();
+    Array.prototype.forEach.call(document.querySelectorAll("mark.said"), function (mark) {
+      var parent = mark.parentNode;
+      parent.replaceChild(document.createTextNode(mark.textContent), mark);
+      parent.normalize();
+    });
+  }
+  /* The paragraph's own words as text nodes, in order, with where each starts in its text (the
+     timing map's offsets): a member's paragraph is one text node; a manager's is cut by the
+     marks on words OCR was unsure of. Links are not its words: the "Sửa" link, the count of
+     comments ("2 góp ý"). */
+  function wordsOf(host) {
+    var nodes = [], text = "", walker = document.createTreeWalker(host, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) { var a = node.parentNode.closest("a"); return a && host.contains(a) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT; }
+    });
+    while (walker.nextNode()) { nodes.push({node: walker.currentNode, at: text.length}); text += walker.currentNode.data; }
+    return {nodes: nodes, text: text};
   }
   function highlight(s) {
     if (s === said) return;
@@ -211,17 +222,25 @@
       soft = host;
       if (host) host.classList.add("reading");
     }
-    var node = host && host.firstChild;
-    if (!node || node.nodeType !== 3) return;
-    var text = node.data, i = text.substr(s.offset, s.text.length) === s.text ? s.offset : text.indexOf(s.text);
-    if (i < 0) return;
-    var range = document.createRange(), mark = document.createElement("mark");
-    range.setStart(node, i); range.setEnd(node, i + s.text.length);
-    mark.className = "said";
-    range.surroundContents(mark);
-    if (line) { line.scrollTop = mark.offsetTop - 4; return; }
-    var r = mark.getBoundingClientRect(), bottom = window.innerHeight - player.offsetHeight;
-    if ((r.top < 0 || r.bottom > bottom) && Date.now() - userScrolled > 4000) mark.scrollIntoView({block: "center", behavior: "smooth"});
+    if (!host) return;
+    var words = wordsOf(host), text = words.text;
+    var i = text.substr(s.offset, s.text.length) === s.text ? s.offset : text.indexOf(s.text);
+    if (i < 0 || !s.text) return;
+    var end = i + s.text.length, first = null;
+    // One mark a text node the sentence crosses (a mark cannot straddle an element's edge).
+    words.nodes.forEach(function (w) {
+      var from = Math.max(i, w.at) - w.at, to = Math.min(end, w.at + w.node.data.length) - w.at;
+      if (from >= to) return;
+      var range = document.createRange(), mark = document.createElement("mark");
+      range.setStart(w.node, from); range.setEnd(w.node, to);
+      mark.className = "said";
+      range.surroundContents(mark);
+      first = first || mark;
+    });
+    if (!first) return;
+    if (line) { line.scrollTop = first.offsetTop - 4; return; }
+    var r = first.getBoundingClientRect(), bottom = window.innerHeight - player.offsetHeight;
+    if ((r.top < 0 || r.bottom > bottom) && Date.now() - userScrolled > 4000) first.scrollIntoView({block: "center", behavior: "smooth"});
   }
   ["wheel", "touchmove", "keydown"].forEach(function (name) {
     window.addEventListener(name, function () { userScrolled = Date.now(); }, {passive: true});
