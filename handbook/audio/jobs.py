@@ -2,24 +2,29 @@
 
 Claimed like extraction (``handbook.core.claims``): a crash or restart leaves the job to be taken
 up again, and chunks already spoken are in the cache, so it resumes rather than starts over.
-The MP3 is written aside and stored whole: never a half file. While a document's first track is
-made, its beginning is already playable: the pipeline hands out early parts (prefixes of the
-same stream), kept with the stored audio, so a member can listen seconds after publishing.
+The MP3 is written aside and stored whole: never a half file. Each run writes files of its own
+and records its track, its early part or its failure only while the claim is its own
+(``claims.settle``): a run that stalled past its lease, and was taken over, leaves nothing.
+While a document's first track is made, its beginning is already playable: the pipeline hands
+out early parts (prefixes of the same stream), kept with the stored audio, so a member can
+listen seconds after publishing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
+from docs_store.base import BlobInfo
 from handbook.audio import chapters
 from handbook.audio.models import AudioStatus, AudioTrack
-from handbook.audio.storage import audio_store, early_path
+from handbook.audio.storage import audio_store, early_path, remove_stale, work_dir
 from handbook.core import claims, db
 from handbook.core.aftercommit import after_commit
 from handbook.core.claimed_job import ClaimedJob
@@ -122,12 +127,13 @@ def synthesize_audio(track_id: int) -> None:
     title = db.session.scalar(sa.select(Document.title).where(Document.id == track.document_id))
     sections = chapters.sections([(page.number, page.blocks) for page in pages], title or "")
     instance = Path(current_app.instance_path)
-    out_path = instance / "audio-work" / f"{track_id}.mp3"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # A run's own files: a stalled run whose lease lapsed may still be writing when another
+    # run takes the track over (``claims``), so nothing is shared between the two but the row.
+    work = work_dir()
+    out_path = work / f"{track_id}.{claims.run_tag(AudioTrack, track_id)}.mp3"
+    work.mkdir(parents=True, exist_ok=True)
     early_path(track_id).parent.mkdir(parents=True, exist_ok=True)
-    for folder in (out_path.parent, early_path(track_id).parent):  # a killed run's temp files
-        for stale in folder.glob(f".{track_id}.*.tmp"):  # (the claim is ours now)
-            stale.unlink(missing_ok=True)
+    _remove_killed_runs_files(track_id)
 
     def progress(done: int, total: int) -> None:
         run.progress(done, total, sentences_done=done, sentences_total=total)
@@ -147,8 +153,7 @@ def synthesize_audio(track_id: int) -> None:
             progress=progress,
             early=None if track.complete else early,  # a remake: the old file plays meanwhile
         )
-        with out_path.open("rb") as stream:
-            blob = audio_store().save(stream)
+        blob = _store(track_id, out_path)
     except PipelineError as error:
         _fail(run, track_id, str(error))
         return
@@ -159,9 +164,10 @@ def synthesize_audio(track_id: int) -> None:
     finally:
         out_path.unlink(missing_ok=True)
     # Stored only if the track is still this run's: a correction made while it was read queues
-    # it again (``queue_audio``), and the run of the corrected text has the last word.
+    # it again (``queue_audio``), and the run of the corrected text has the last word; a run
+    # that stalled past its lease lost the track to the run that took it over.
     db.session.rollback()  # a fresh look, past what this run last committed
-    stored = claims.settle(
+    stored = blob is not None and claims.settle(
         AudioTrack,
         track_id,
         status=AudioStatus.READY,
@@ -181,7 +187,8 @@ def synthesize_audio(track_id: int) -> None:
     )
     if not stored:
         db.session.rollback()
-        logger.info("document %s changed while read aloud: read again", track.document_id)
+        claims.forget(AudioTrack, track_id)
+        logger.info("document %s: this reading aloud was superseded", track.document_id)
         return
     track = db.session.get(AudioTrack, track_id, populate_existing=True)
     assert track is not None
@@ -192,9 +199,35 @@ def synthesize_audio(track_id: int) -> None:
     )
 
 
+def _store(track_id: int, out_path: Path) -> BlobInfo | None:
+    """Keep the run's MP3 with the recordings, unless the track is no longer this run's
+    (then ``None``: nothing of it is kept). ``settle`` checks again as the result is recorded;
+    a run that loses the track between the two leaves an MP3 no track names, never served."""
+    held = claims.renew(AudioTrack, track_id)  # and the lease is fresh for the copy
+    db.session.commit()
+    if not held:
+        return None
+    with out_path.open("rb") as stream:
+        return audio_store().save(stream)
+
+
+def _remove_killed_runs_files(track_id: int) -> None:
+    """The files of the track's earlier runs, killed or stalled past their lease: only those
+    not written for that long (a run that lost its lease but still writes keeps its own)."""
+    older_than = claims.STALE_AFTER.total_seconds()
+    for folder, pattern in (
+        (work_dir(), f"{track_id}.*.mp3"),
+        (work_dir(), f".{track_id}.*.tmp"),
+        (early_path(track_id).parent, f".{track_id}.*.tmp"),
+    ):
+        remove_stale(folder, pattern, older_than)
+
+
 def _keep_early(run: ClaimedJob, track_id: int, part: EarlyAudio) -> None:
     """Copy the part heard so far to where every server process serves it (atomically: a
-    reader gets the old part or the new one, never a torn one), then tell the readers."""
+    reader gets the old part or the new one, never a torn one), then tell the readers. Put in
+    place only while the track is held for this run (the row's UPDATE holds it until the
+    commit), so a run that lost the track never replaces the part of the run that has it."""
     target = early_path(track_id)
     with part.path.open("rb") as source, AtomicWriter(target) as out:
         remaining = part.size
@@ -204,24 +237,47 @@ def _keep_early(run: ClaimedJob, track_id: int, part: EarlyAudio) -> None:
                 raise OSError(f"{part.path} is shorter than {part.size} bytes")
             out.write(block)
             remaining -= len(block)
-        out.commit()
-    run.report(
-        early_size=part.size,
-        early_duration=part.duration,
-        early_timings=part.timings,
-        sentences_done=part.done,
-        sentences_total=part.total,
-    )
+        assert out.fd is not None
+        os.fsync(out.fd)  # on disk before the row is held: the commit below only renames
+        held = claims.renew(
+            AudioTrack,
+            track_id,
+            early_size=part.size,
+            early_duration=part.duration,
+            early_timings=part.timings,
+            sentences_done=part.done,
+            sentences_total=part.total,
+        )
+        if not held:
+            db.session.rollback()
+            return  # the writer drops its temp file
+        try:
+            out.commit()
+        except BaseException:
+            db.session.rollback()  # no part recorded that is not in place
+            raise
+    run.report()
 
 
 def _fail(run: ClaimedJob, track_id: int, message: str) -> None:
-    run.fail(
-        AudioStatus.FAILED,
+    """Record the failure (what the run wrote taken back), if the track is still this run's:
+    a run that lost it must not mark failed the track another run made or is making."""
+    db.session.rollback()
+    failed = claims.settle(
+        AudioTrack,
+        track_id,
+        status=AudioStatus.FAILED,
         error_message=message[:500],
         early_size=0,
         early_duration=0.0,
         early_timings=None,
     )
+    track = db.session.get(AudioTrack, track_id, populate_existing=True) if failed else None
+    if track is None:
+        db.session.rollback()
+        claims.forget(AudioTrack, track_id)
+        return
+    run.finish(track)
     with contextlib.suppress(OSError):
         early_path(track_id).unlink(missing_ok=True)
 
@@ -252,6 +308,9 @@ def prune_speech_cache() -> int:
                 size = path.stat().st_size
                 path.unlink()
                 freed += size
+    # What killed runs left (tracks' and the minutes' readings): a live run writes its own.
+    freed += remove_stale(work_dir(), "*", 3600)
+    freed += remove_stale(early_path(0).parent, ".*.tmp", 3600)
     if freed:
         logger.info("speech cache: freed %s bytes", freed)
     return freed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -26,3 +28,23 @@ def audio_store() -> FileSystemBlobStore:
 def early_path(track_id: int) -> Path:
     """Where the playable beginning of a track being made is kept, for every server process."""
     return shared_root() / "audio-early" / f"{track_id}.mp3"
+
+
+def work_dir() -> Path:
+    """Where runs write their MP3s before storing them, each under a name of its own."""
+    return Path(current_app.instance_path) / "audio-work"
+
+
+def remove_stale(folder: Path, pattern: str, older_than: float) -> int:
+    """Remove ``folder``'s files matching ``pattern`` not written for ``older_than`` seconds:
+    a killed run's (a run writes its files as it goes, under names no other run uses, so a
+    live run's are never this old, however many runs of the same track there are); returns
+    the bytes freed."""
+    freed, old = 0, time.time() - older_than
+    for path in folder.glob(pattern):
+        with contextlib.suppress(OSError):  # gone meanwhile: its run ended
+            stat = path.stat()
+            if stat.st_mtime < old:
+                path.unlink()
+                freed += stat.st_size
+    return freed

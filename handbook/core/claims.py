@@ -6,13 +6,21 @@ goes; a claim not renewed for ``STALE_AFTER`` belongs to a dead worker and may b
 and one held by a process of this host that no longer exists is taken over at once.
 Works on any model with ``id``, ``status`` (``queued``/``processing``/…), ``progress``,
 ``claimed_at`` and ``claimed_by`` columns.
+
+Each claim is one run's: ``claimed_by`` names the host, the process and a random part
+(``host/run:pid``), and the thread that claimed remembers it. A worker that stalled past its
+lease is still running when another run takes the row over, often in the same process (the
+consumer's workers are threads); its ``renew`` and ``settle`` then change nothing, so the run
+that holds the claim has the last word, whichever finishes first.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,14 +37,48 @@ STALE_AFTER = timedelta(minutes=3)
 QUEUED, PROCESSING = "queued", "processing"
 
 
-def owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+#: The runs this thread claimed and has not settled: (table, row id) -> its ``claimed_by``.
+_claimed = threading.local()
+
+
+def _host() -> str:
+    return socket.gethostname()[:48]  # with the run and the pid, within ``claimed_by``'s 80
+
+
+def _new_run() -> str:
+    """A new run's ``claimed_by``: ``host/run:pid`` (see the module's docstring)."""
+    return f"{_host()}/{secrets.token_hex(4)}:{os.getpid()}"
+
+
+def _runs() -> dict[tuple[str, int], str]:
+    runs: dict[tuple[str, int], str] | None = getattr(_claimed, "runs", None)
+    if runs is None:
+        runs = _claimed.runs = {}
+    return runs
+
+
+def _key(model: Any, row_id: int) -> tuple[str, int]:
+    return (model.__table__.name, row_id)
+
+
+def run_of(model: Any, row_id: int) -> str | None:
+    """The run (its ``claimed_by``) with which this thread claimed the row, if it did."""
+    return _runs().get(_key(model, row_id))
+
+
+def run_tag(model: Any, row_id: int) -> str:
+    """A short name for this thread's run of the row, for its own files (``a1b2c3d4``)."""
+    run = run_of(model, row_id)
+    if run is None:
+        raise LookupError(f"{model.__name__} {row_id} is not claimed by this thread")
+    return run.rpartition(":")[0].rpartition("/")[2]
 
 
 def owner_is_dead(claimed_by: str | None) -> bool:
     """True only when the claim's process was on this host and no longer exists."""
-    host, _, pid = (claimed_by or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+    where, _, pid = (claimed_by or "").rpartition(":")
+    host = where.partition("/")[0]  # ``host/run``, or ``host`` before runs were named
+    if host != _host() or not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
         os.kill(int(pid), 0)
@@ -49,7 +91,7 @@ def owner_is_dead(claimed_by: str | None) -> bool:
 
 def claim(model: Any, row_id: int) -> bool:
     """Take the job unless another live worker has it or it is finished; the caller commits."""
-    now = utcnow()
+    now, run = utcnow(), _new_run()
     claimed = db.session.execute(
         sa.update(model)
         .where(
@@ -62,9 +104,12 @@ def claim(model: Any, row_id: int) -> bool:
                 ),
             ),
         )
-        .values(status=PROCESSING, progress=0, claimed_at=now, claimed_by=owner())
+        .values(status=PROCESSING, progress=0, claimed_at=now, claimed_by=run)
     )
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+    if not claimed.rowcount:  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
+        return False
+    _runs()[_key(model, row_id)] = run
+    return True
 
 
 def claim_once(model: Any, row_id: int, column: str, now: datetime) -> bool:
@@ -77,23 +122,40 @@ def claim_once(model: Any, row_id: int, column: str, now: datetime) -> bool:
     return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
-def renew(model: Any, row_id: int, **values: Any) -> None:
-    """Record progress and keep the claim fresh; the caller commits."""
-    db.session.execute(
-        sa.update(model).where(model.id == row_id).values(claimed_at=utcnow(), **values)
+def _ours(model: Any, row_id: int) -> sa.ColumnElement[bool]:
+    """The row, while it is still this thread's run: processing, under the claim it took."""
+    return sa.and_(
+        model.id == row_id, model.status == PROCESSING, model.claimed_by == run_of(model, row_id)
     )
+
+
+def renew(model: Any, row_id: int, **values: Any) -> bool:
+    """Record progress and keep the claim fresh, if the row is still this thread's run (a run
+    whose lease lapsed and was taken over changes nothing); says whether it was. Rows this
+    thread did not claim are renewed as before runs were named. The caller commits."""
+    where = _ours(model, row_id) if run_of(model, row_id) else model.id == row_id
+    renewed = db.session.execute(
+        sa.update(model).where(where).values(claimed_at=utcnow(), **values)
+    )
+    return bool(renewed.rowcount)  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
 
 
 def settle(model: Any, row_id: int, **values: Any) -> bool:
-    """Record a finished run's ``values`` if the row is still this worker's run: not queued
-    again meanwhile (a correction asks for the work anew, and that run has the last word).
-    Says whether they were recorded; the caller commits (or rolls back when not)."""
-    stored = db.session.execute(
-        sa.update(model)
-        .where(model.id == row_id, model.status == PROCESSING, model.claimed_by == owner())
-        .values(**values)
-    )
+    """Record a finished run's ``values`` (its result, or its failure) if the row is still
+    this thread's run: not queued again meanwhile (a correction asks for the work anew, and
+    that run has the last word), nor taken over after its lease lapsed (the run that holds the
+    claim has it). Says whether they were recorded; the caller commits (or rolls back when
+    not). The run is over for this thread either way."""
+    if run_of(model, row_id) is None:
+        return False
+    stored = db.session.execute(sa.update(model).where(_ours(model, row_id)).values(**values))
+    _runs().pop(_key(model, row_id), None)
     return bool(stored.rowcount)  # type: ignore[attr-defined]  # a CursorResult, for an UPDATE
+
+
+def forget(model: Any, row_id: int) -> None:
+    """This thread's run of the row is over without ``settle`` (it lost the row)."""
+    _runs().pop(_key(model, row_id), None)
 
 
 def unfinished(model: Any) -> list[int]:

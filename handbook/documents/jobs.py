@@ -5,6 +5,9 @@ and renews the claim as it progresses. A job killed by a crash leaves a claim th
 a document uploaded while the queue was down (Redis stopped) was never queued at all. ``sweep``
 (at consumer start and every minute) queues both kinds, unless already waiting in the queue,
 and the next run starts over from the stored file. A document already read is never read again.
+A worker that stalled past its lease (a frozen machine) and was taken over records nothing when
+it wakes, neither its text nor its failure (``claims.settle``): the run that took it over, and
+any correction made since, have the last word.
 """
 
 from __future__ import annotations
@@ -89,13 +92,25 @@ def extract_document(document_id: int) -> None:
         _fail(run, "internal", _INTERNAL_ERROR)
         return
 
-    document = db.session.get(Document, document_id)
-    if document is None:  # deleted while it was being read
+    # Stored only while the document is still this run's: a worker that stalled past its lease
+    # (a frozen machine) lost it to the run that took it over, whose text may have been
+    # corrected since; the document may also have been deleted while it was read.
+    db.session.rollback()  # a fresh look, past what this run last committed
+    stored = claims.settle(
+        Document,
+        document_id,
+        status=DocumentStatus.READY,
+        progress=100,
+        error_code=None,
+        error_message=None,
+    )
+    document = db.session.get(Document, document_id, populate_existing=True) if stored else None
+    if document is None:
+        db.session.rollback()
+        logger.info("document %s: this reading was superseded", document_id)
         return
     save_pages(document, extracted)
     propose_title(document, extracted)
-    document.status, document.progress = DocumentStatus.READY, 100
-    document.error_code = document.error_message = None
     due_at = document.effective_publish_at
     if document.notified_at is None and due_at is not None and due_at <= utcnow():
         # Its publication waited for its text and title (``publishing``): told now.
@@ -106,7 +121,21 @@ def extract_document(document_id: int) -> None:
 
 
 def _fail(run: ClaimedJob, code: str, message: str) -> None:
-    run.fail(DocumentStatus.FAILED, error_code=code, error_message=message[:500])
+    """Record the failure if the document is still this run's: a run that stalled past its
+    lease must not mark failed the text the run that took it over has read."""
+    db.session.rollback()
+    failed = claims.settle(
+        Document,
+        run.row_id,
+        status=DocumentStatus.FAILED,
+        error_code=code,
+        error_message=message[:500],
+    )
+    document = db.session.get(Document, run.row_id, populate_existing=True) if failed else None
+    if document is None:
+        db.session.rollback()
+        return
+    run.finish(document)
 
 
 @on_recover

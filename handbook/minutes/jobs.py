@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from handbook.audio.storage import audio_store
+from docs_store.base import BlobInfo
+from handbook.audio.storage import audio_store, remove_stale, work_dir
 from handbook.core import claims, db
 from handbook.core.aftercommit import after_commit
 from handbook.core.claimed_job import ClaimedJob
@@ -116,8 +117,13 @@ def read_minutes_aloud(audio_id: int) -> None:
         paragraphs += len(lines)
         sections.append(Section(str(title), [(n, str(line)) for n, line in numbered]))
     instance = Path(current_app.instance_path)
-    out_path = instance / "audio-work" / f"minutes-{audio_id}.mp3"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # The run's own file (see ``audio.jobs``): a run that stalled past its lease may still be
+    # writing when another takes the reading over.
+    work = work_dir()
+    out_path = work / f"minutes-{audio_id}.{claims.run_tag(MinutesAudio, audio_id)}.mp3"
+    work.mkdir(parents=True, exist_ok=True)
+    for pattern in (f"minutes-{audio_id}.*.mp3", f".minutes-{audio_id}.*.tmp"):
+        remove_stale(work, pattern, claims.STALE_AFTER.total_seconds())  # killed runs' only
     try:
         settings = engine_settings()
         engine = choose_engine(audio.requested_engine, **settings)
@@ -130,24 +136,60 @@ def read_minutes_aloud(audio_id: int) -> None:
             progress=lambda done, total: run.progress(done, total),
             title="Biên bản",
         )
-        with out_path.open("rb") as stream:
-            blob = audio_store().save(stream)
+        blob = _store(audio_id, out_path)
     except PipelineError as error:
-        run.fail("failed", error_message=str(error)[:500])
+        _fail(run, audio_id, str(error))
         return
     except Exception:
         logger.exception("reading minutes audio %s aloud failed", audio_id)
-        run.fail("failed", error_message=_INTERNAL_ERROR)
+        _fail(run, audio_id, _INTERNAL_ERROR)
         return
     finally:
         out_path.unlink(missing_ok=True)
-    audio = db.session.get(MinutesAudio, audio_id)
-    if audio is None:  # the minutes were deleted meanwhile
+    # Recorded only while the reading is still this run's: one that stalled past its lease
+    # lost it to the run that took it over (and the minutes may have been deleted meanwhile).
+    db.session.rollback()
+    stored = blob is not None and claims.settle(
+        MinutesAudio,
+        audio_id,
+        status="ready",
+        progress=100,
+        engine=result.engine,
+        blob_sha256=blob.sha256,
+        duration=result.duration,
+        size=blob.size,
+    )
+    audio = db.session.get(MinutesAudio, audio_id, populate_existing=True) if stored else None
+    if audio is None:
+        db.session.rollback()
+        claims.forget(MinutesAudio, audio_id)
+        logger.info("minutes audio %s: this reading was superseded", audio_id)
         return
-    audio.status, audio.progress, audio.engine = "ready", 100, result.engine
-    audio.blob_sha256, audio.duration, audio.size = blob.sha256, result.duration, blob.size
     run.finish(audio)
     logger.info("minutes audio %s read aloud: %.0f s, %s", audio_id, result.duration, result.engine)
+
+
+def _store(audio_id: int, out_path: Path) -> BlobInfo | None:
+    """Keep the run's MP3 with the recordings unless the reading is no longer this run's (as
+    ``audio.jobs._store``: ``settle`` checks again as the result is recorded)."""
+    held = claims.renew(MinutesAudio, audio_id)
+    db.session.commit()
+    if not held:
+        return None
+    with out_path.open("rb") as stream:
+        return audio_store().save(stream)
+
+
+def _fail(run: ClaimedJob, audio_id: int, message: str) -> None:
+    """Record the failure if the reading is still this run's (not another run's made one)."""
+    db.session.rollback()
+    failed = claims.settle(MinutesAudio, audio_id, status="failed", error_message=message[:500])
+    audio = db.session.get(MinutesAudio, audio_id, populate_existing=True) if failed else None
+    if audio is None:
+        db.session.rollback()
+        claims.forget(MinutesAudio, audio_id)
+        return
+    run.finish(audio)
 
 
 @on_recover

@@ -24,9 +24,10 @@ The four marks of a member at a meeting:
   ones left out.
 
 A member suspended on the meeting's day (suspended from Party activity, prosecuted or
-detained) is expected to do nothing for it: all four marks are ``None``, and "Nhắc" leaves
-them out. One working elsewhere is out of the attendance rate only: the documents reach their
-phone, so reading, listening and commenting are still expected.
+detained) is expected to do nothing for it: all four marks are ``None``, and "Nhắc" and the
+day-before reminder leave them out (``suspended_on``; ``participation.totals`` in SQL). One
+working elsewhere is out of the attendance rate only: the documents reach their phone, so
+reading, listening and commenting are still expected; so is one exempted from meetings.
 
 A ``None`` mark is left out of its rate's denominator. Members are the active members of each
 branch now (not as they were on each meeting's day), and the meetings are those a branch owns,
@@ -42,6 +43,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -291,8 +293,8 @@ class _Traces:
     #: (user, meeting) -> every check-in row's verdict: came (``True``), convened but did not
     #: come (``False``), not among those convened (``None``).
     attended: dict[tuple[int, int], bool | None]
-    #: meeting -> users whose check-in row kept "suspended".
-    suspended: dict[int, set[int]]
+    #: meeting -> user -> the situation their check-in row kept.
+    kept: dict[int, dict[int, Situation | None]]
 
 
 def _traces(meeting_ids: sa.Select[int] | list[int], now: datetime) -> _Traces:
@@ -345,16 +347,15 @@ def _traces(meeting_ids: sa.Select[int] | list[int], now: datetime) -> _Traces:
     }
     # Every row of the meetings' check-ins (a row needs its sheet: none, no check-in).
     attended: dict[tuple[int, int], bool | None] = {}
-    suspended: dict[int, set[int]] = defaultdict(set)
+    kept: dict[int, dict[int, Situation | None]] = defaultdict(dict)
     for user_id, meeting_id, situation, mark in db.session.execute(
         sa.select(
             Attendance.user_id, Attendance.meeting_id, Attendance.situation, Attendance.mark
         ).where(Attendance.meeting_id.in_(meeting_ids))
     ):
         attended[(user_id, meeting_id)] = attended_by_row(situation, mark)
-        if situation is Situation.SUSPENDED:
-            suspended[meeting_id].add(user_id)
-    return _Traces(dict(documents), dict(own), read, heard, commented, attended, dict(suspended))
+        kept[meeting_id][user_id] = situation
+    return _Traces(dict(documents), dict(own), read, heard, commented, attended, dict(kept))
 
 
 @functools.cache
@@ -364,6 +365,38 @@ def attended_by_row(situation: Situation | None, mark: Mark | None) -> bool | No
     enumerates it into SQL."""
     facts = Attendance(situation=situation, mark=mark).facts()
     return facts.attending if convened(facts) else None
+
+
+def suspended_on(
+    day: date, kept: Mapping[int, Situation | None], listed: Iterable[Membership]
+) -> set[int]:
+    """Who is suspended on a meeting's ``day`` (its Vietnamese date), and so expected to do
+    nothing for it: by the row its check-in kept (``kept``: user -> the row's situation), else
+    by the member list's dates (``listed``: memberships, ``Membership.situation_on``)."""
+    away = {user_id for user_id, situation in kept.items() if situation is Situation.SUSPENDED}
+    away.update(
+        membership.user_id
+        for membership in listed
+        if membership.user_id not in kept and membership.situation_on(day) is Situation.SUSPENDED
+    )
+    return away
+
+
+def suspended_at(meeting: Meeting, org_ids: Sequence[int] | None = None) -> set[int]:
+    """Who is suspended on ``meeting``'s day (``suspended_on``), among the members of
+    ``org_ids`` (its own branch unless told): those the grid gives no mark, and the day-before
+    reminder leaves out (``participation.reminders``)."""
+    orgs = [meeting.organization_id] if org_ids is None else list(org_ids)
+    kept = {
+        user_id: situation
+        for user_id, situation in db.session.execute(
+            sa.select(Attendance.user_id, Attendance.situation).where(
+                Attendance.meeting_id == meeting.id
+            )
+        )
+    }
+    listed = [m for found in _suspended(orgs).values() for m in found]
+    return suspended_on(to_local(meeting.starts_at).date(), kept, listed)
 
 
 def _suspended(branch_ids: list[int]) -> dict[int, list[Membership]]:
@@ -403,13 +436,11 @@ def _marks(
         meeting_id, publisher = meeting.id, meeting.published_by_id
         wanted = traces.documents.get(meeting_id, 0)
         # Suspended on the day: by the check-in row, else by the member list's dates.
-        day = to_local(meeting.starts_at).date()
-        away = traces.suspended.get(meeting_id, set()) | {
-            membership.user_id
-            for membership in listed.get(meeting.organization_id, ())
-            if (membership.user_id, meeting_id) not in traces.attended
-            and membership.situation_on(day) is Situation.SUSPENDED
-        }
+        away = suspended_on(
+            to_local(meeting.starts_at).date(),
+            traces.kept.get(meeting_id, {}),
+            listed.get(meeting.organization_id, ()),
+        )
         for user_id in by_branch.get(meeting.organization_id, ()):
             key = (user_id, meeting_id)
             if user_id in away:

@@ -1,5 +1,8 @@
 """The day-before reminder: members who have not yet read or listened to a meeting's documents
-are told once, the day before (``REMINDER_BEFORE_H``), in the app and by push.
+are told once, the day before (``REMINDER_BEFORE_H``), in the app and by push. Only those
+expected to prepare are: a member suspended on the meeting's day is expected to do nothing for
+it, the rule the participation grid and totals count by (``overview.suspended_at``); one
+exempted or working elsewhere still gets the documents, and the reminder.
 
 A meeting published inside that window is not reminded: its members were just told of it. The
 sweep runs every five minutes; ``claims.claim_once`` on ``reminded_at`` makes one run, in one
@@ -23,6 +26,8 @@ from handbook.documents.models import Document, DocumentStatus, ReadReceipt
 from handbook.meetings.models import Meeting
 from handbook.meetings.publishing import audience, meeting_facts
 from handbook.notifications.operations import notify, push_after_commit
+from handbook.orgs.models import Organization, Reach
+from handbook.participation.overview import suspended_at
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +35,7 @@ logger = logging.getLogger(__name__)
 def behind(meeting: Meeting, now: datetime) -> list[int]:
     """Audience ids who have neither opened nor listened to some published, readable document
     of the meeting (none when it has no such document: nothing to remind of), leaving out
-    those who published or uploaded them."""
+    those who published or uploaded them, and those suspended on the meeting's day."""
     rows = db.session.execute(
         sa.select(Document.id, Document.created_by_id).where(
             Document.meeting_id == meeting.id,
@@ -55,11 +60,24 @@ def behind(meeting: Meeting, now: datetime) -> list[int]:
         for user_id, document_id in traces:
             touched.setdefault(user_id, set()).add(document_id)
     wanted = set(documents)
+    away = suspended_at(meeting, _reached(meeting))
     return [
         uid
         for uid in audience(meeting.organization, meeting.reach)
-        if not wanted <= touched.get(uid, set())
+        if uid not in away and not wanted <= touched.get(uid, set())
     ]
+
+
+def _reached(meeting: Meeting) -> list[int]:
+    """The organisations whose members the meeting reaches (as ``publishing.audience``)."""
+    if meeting.reach is not Reach.SUBTREE:
+        return [meeting.organization_id]
+    path = meeting.organization.path
+    return list(
+        db.session.scalars(
+            sa.select(Organization.id).where(Organization.path.startswith(path, autoescape=True))
+        )
+    )
 
 
 @job()

@@ -313,7 +313,8 @@ def _per_member(rows: sa.Subquery, user: sa.ColumnElement[int]) -> sa.Subquery:
 def _paused(chosen: sa.CTE, member: sa.CTE) -> sa.CTE:
     """(user, meeting): the branch's members suspended on a chosen meeting's day, by the row
     its check-in kept, or, with no row, by the member list's dates on its Vietnamese date
-    (``Membership.situation_on``)."""
+    (``Membership.situation_on``): ``overview.suspended_on`` in SQL, which the grid and the
+    day-before reminder use."""
     kept = (
         sa.select(Attendance.user_id, Attendance.meeting_id)
         .join(chosen, chosen.c.id == Attendance.meeting_id)

@@ -3,6 +3,7 @@ readers only, position kept per member, "đã nghe" after 90 % actually played."
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from handbook.audio.storage import early_path
 from handbook.core import db
 from handbook.documents.models import Document
 from tests.conftest import login
+from tests.handbook.audio.stalling import Stalls, lapse
 from tests.helpers import published_document
 
 TEXT = (
@@ -331,3 +333,101 @@ def test_a_correction_made_while_the_document_is_read_aloud_has_the_last_word(
         assert said[0] == "Chi bộ thôn Nà Phìa đã sửa đoạn này.", said
         assert not any("27/31" in s for s in said)
         assert document.id == track.document_id
+
+
+#: What the run that takes the track over reads: other words, so whose MP3 is kept shows.
+RETOLD = "\n\n".join(
+    f"Phần {n}. Đảng bộ xã Tả Van triển khai nghị quyết về du lịch cộng đồng. "
+    "Mỗi đảng viên nhận giúp đỡ hai hộ gia đình làm homestay."
+    for n in range(1, 13)
+)
+
+
+@pytest.mark.parametrize("ends_first", ["taker", "stalled"])
+def test_a_run_that_stalled_past_its_lease_leaves_the_track_to_the_run_that_took_it_over(
+    make_app, tree, monkeypatch, ends_first
+) -> None:
+    """A worker stalls while reading a document aloud; its lease lapses and another run takes
+    the track over (the same process: the consumer's workers are threads). Whichever ends
+    first, the track is the taker's: its MP3 and nothing else in the store, no early part or
+    failure of the stalled run, and no run's work files left. Both runs used to write the same
+    work file, the taker deleted the stalled run's temp file as a killed run's, and the
+    stalled run then marked the taker's track failed."""
+    from handbook.audio.jobs import queue_audio, synthesize_audio
+    from handbook.audio.storage import audio_store
+    from handbook.core.jobs import huey
+    from handbook.documents.models import DocumentPage
+
+    stalls = Stalls(monkeypatch, runs=2)
+    if ends_first == "taker":
+        stalls.go[1].set()
+    app = make_app(AUDIO_AUTO=False, TTS_ENGINE="espeak")
+    secretary, member = app.test_client(), app.test_client()
+    with app.app_context():
+        login(secretary, tree.secretary_b1)
+        login(member, tree.member_b1)
+        document = published_document(secretary, tree.b1, text=LONG)
+        huey.immediate = False  # queued as a worker would find it, run below by hand
+        try:
+            track_id = queue_audio(db.session.get(Document, document.id)).id
+        finally:
+            huey.immediate = True
+            huey.flush()
+
+    stalled = stalls.in_a_worker(app, synthesize_audio, track_id)
+    assert stalls.reached[0].wait(60), "the first run never reached the engine"
+    work = Path(app.instance_path) / "audio-work"
+    stalled_files = set(work.glob(f".{track_id}.*.tmp"))
+    assert stalled_files, "the stalled run is writing"
+    # And what a run killed long ago left: the taker clears these, not the stalled run's.
+    killed = [work / f"{track_id}.0dead0.mp3", work / f".{track_id}.0dead0.mp3.x1y2z3.tmp"]
+    for path in killed:
+        path.write_bytes(b"\xff\xf3" * 100)
+        long_ago = time.time() - 3600
+        os.utime(path, (long_ago, long_ago))
+    with app.app_context():
+
+        def retold() -> None:
+            page = db.session.scalars(sa.select(DocumentPage)).one()
+            texts = RETOLD.split("\n\n")
+            page.blocks = [{**b, "text": t} for b, t in zip(page.blocks, texts, strict=True)]
+
+        lapse(AudioTrack, track_id, meanwhile=retold)
+    if ends_first == "taker":
+        with app.app_context():
+            synthesize_audio.call_local(track_id)
+        assert all(path.exists() for path in stalled_files)
+        stalls.go[0].set()
+        stalled.join(120)
+    else:
+        taker = stalls.in_a_worker(app, synthesize_audio, track_id)
+        assert stalls.reached[1].wait(60), "the taker never reached the engine"
+        assert all(path.exists() for path in stalled_files)
+        stalls.go[0].set()
+        stalled.join(120)
+        stalls.go[1].set()
+        taker.join(120)
+        assert not taker.is_alive()
+    assert not stalled.is_alive() and stalls.errors == []
+    assert not any(path.exists() for path in killed)
+
+    url = f"/documents/{document.id}"
+    with app.app_context():
+        track = db.session.get(AudioTrack, track_id)
+        assert track.status is AudioStatus.READY, track.error_message
+        said = [s["text"] for s in track.timings["sentences"]]
+        assert said[0].startswith("Phần 1.") and not any("Nà Hẩu" in s for s in said), said[:3]
+        assert (track.early_size, track.early_timings) == (0, None)
+        assert not early_path(track_id).exists()
+        store = audio_store().root
+        assert [p.name for p in store.rglob("*") if p.is_file()] == [track.blob_sha256]
+        assert [p.name for p in work.iterdir()] == []
+        assert [p.name for p in early_path(track_id).parent.iterdir()] == []
+    info = member.get(f"{url}/audio.json").json
+    assert (info["status"], info["complete"], info["error"]) == ("ready", True, None)
+    with member.get(info["url"]) as response:
+        heard = response.data
+    assert hashlib.sha256(heard).hexdigest() == track.blob_sha256
+    assert (
+        abs(miniaudio.decode(heard, nchannels=1, sample_rate=22050).duration - track.duration) < 1
+    )

@@ -4,7 +4,9 @@ when the text changes, and played only to those who may read that text."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+from pathlib import Path
 
 import miniaudio
 import responses
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from handbook.core import db
 from handbook.minutes.models import MinutesAudio
 from tests.conftest import login
+from tests.handbook.audio.stalling import Stalls, lapse
 from tests.handbook.minutes.conftest import Held
 from tests.tts.helpers import GTTS_URL, batchexecute_body, mp3_from_espeak
 
@@ -82,3 +85,56 @@ def test_with_the_online_voice_the_minutes_are_read_by_gtts(held: Held) -> None:
     assert (info["status"], info["engine"]) == ("ready", "gtts"), info
     with held.secretary.get(info["url"]) as mp3:
         assert _mp3_seconds(io.BytesIO(mp3.data).getvalue()) > 1
+
+
+def test_a_reading_that_stalled_past_its_lease_leaves_it_to_the_run_that_took_it_over(
+    held: Held, monkeypatch
+) -> None:
+    """The minutes' reading, as the document's voice (``test_audio``): a run that stalled
+    past its lease finishes after the run that took the reading over; the reading is the
+    taker's MP3 and nothing else is stored, no work file is left, and no failure is told."""
+    from handbook.audio.storage import audio_store
+    from handbook.core.jobs import huey
+    from handbook.minutes.jobs import read_minutes_aloud
+
+    stalls = Stalls(monkeypatch, runs=2)
+    stalls.go[1].set()
+    held.minutes()
+    huey.immediate = False  # queued as a worker would find it, run below by hand
+    try:
+        asked = held.secretary.post(f"{held.url}/audio")
+    finally:
+        huey.immediate = True
+        huey.flush()
+    assert asked.status_code == 202 and asked.json["status"] == "queued", asked.json
+    audio_id = asked.json["id"]
+
+    stalled = stalls.in_a_worker(held.app, read_minutes_aloud, audio_id)
+    assert stalls.reached[0].wait(60), "the first run never reached the engine"
+    work = Path(held.app.instance_path) / "audio-work"
+    assert list(work.glob(f".minutes-{audio_id}.*.tmp")), "the stalled run is writing"
+
+    def shortened() -> None:  # what the taker reads, a line: its MP3 is seconds long
+        audio = db.session.get(MinutesAudio, audio_id)
+        audio.sections = [["Biên bản", ["Chi bộ họp."]]]
+
+    lapse(MinutesAudio, audio_id, meanwhile=shortened)
+    with held.app.app_context():
+        read_minutes_aloud.call_local(audio_id)
+    stalls.go[0].set()
+    stalled.join(120)
+    assert not stalled.is_alive() and stalls.errors == []
+
+    db.session.expire_all()
+    audio = db.session.get(MinutesAudio, audio_id)
+    assert (audio.status, audio.error_message) == ("ready", None)
+    assert audio.duration < 10  # the whole draft reads for more than 20 s
+    store = audio_store().root
+    assert [p.name for p in store.rglob("*") if p.is_file()] == [audio.blob_sha256]
+    assert [p.name for p in work.iterdir()] == []
+    info = held.secretary.get(f"{held.url}/audio.json").json
+    assert (info["id"], info["status"]) == (audio_id, "ready")
+    with held.secretary.get(info["url"]) as mp3:
+        heard = mp3.data
+    assert hashlib.sha256(heard).hexdigest() == audio.blob_sha256
+    assert abs(_mp3_seconds(heard) - audio.duration) < 1.0
