@@ -284,7 +284,7 @@ def test_a_killed_reading_resumes_after_restart(
     spoken = {p: p.stat().st_ino for p in (tmp_path / "cache").glob("??/*.chunk")}
     assert 2 <= len(spoken) <= 2 + 4  # done, and at most the window ahead of it
     for stale in tmp_path.glob(".doc.mp3.*.tmp"):  # what the killed writer left (the job
-        stale.unlink()  # clears these when it claims the track again)
+        stale.unlink()  # clears these once they are a lease old)
 
     counting = Counting(engine)
     sections = [
