@@ -262,24 +262,16 @@ def _keep_early(run: ClaimedJob, track_id: int, part: EarlyAudio) -> None:
 def _fail(run: ClaimedJob, track_id: int, message: str) -> None:
     """Record the failure (what the run wrote taken back), if the track is still this run's:
     a run that lost it must not mark failed the track another run made or is making."""
-    db.session.rollback()
-    failed = claims.settle(
-        AudioTrack,
-        track_id,
-        status=AudioStatus.FAILED,
+    failed = run.fail(
+        AudioStatus.FAILED,
         error_message=message[:500],
         early_size=0,
         early_duration=0.0,
         early_timings=None,
     )
-    track = db.session.get(AudioTrack, track_id, populate_existing=True) if failed else None
-    if track is None:
-        db.session.rollback()
-        claims.forget(AudioTrack, track_id)
-        return
-    run.finish(track)
-    with contextlib.suppress(OSError):
-        early_path(track_id).unlink(missing_ok=True)
+    if failed is not None:
+        with contextlib.suppress(OSError):
+            early_path(track_id).unlink(missing_ok=True)
 
 
 @on_recover

@@ -80,8 +80,18 @@ class ClaimedJob:
 
     def fail(self, status: Any, **values: Any) -> Any | None:
         """Take back what the run wrote, mark the row ``status`` with ``values`` (the
-        message), commit and tell; returns the row, or ``None`` if it is gone."""
+        message), commit and tell; returns the row, or ``None`` if it is gone or no longer
+        this run's (taken over after its lease lapsed: the run that holds it has the last
+        word, ``claims.settle``)."""
         db.session.rollback()
+        if claims.run_of(self.model, self.row_id) is not None:
+            if not claims.settle(self.model, self.row_id, status=status, **values):
+                db.session.rollback()
+                return None
+            row = db.session.get(self.model, self.row_id, populate_existing=True)
+            if row is not None:
+                self.finish(row)
+            return row
         row = db.session.get(self.model, self.row_id)
         if row is None:
             return None

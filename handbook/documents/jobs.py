@@ -123,19 +123,7 @@ def extract_document(document_id: int) -> None:
 def _fail(run: ClaimedJob, code: str, message: str) -> None:
     """Record the failure if the document is still this run's: a run that stalled past its
     lease must not mark failed the text the run that took it over has read."""
-    db.session.rollback()
-    failed = claims.settle(
-        Document,
-        run.row_id,
-        status=DocumentStatus.FAILED,
-        error_code=code,
-        error_message=message[:500],
-    )
-    document = db.session.get(Document, run.row_id, populate_existing=True) if failed else None
-    if document is None:
-        db.session.rollback()
-        return
-    run.finish(document)
+    run.fail(DocumentStatus.FAILED, error_code=code, error_message=message[:500])
 
 
 @on_recover

@@ -138,11 +138,11 @@ def read_minutes_aloud(audio_id: int) -> None:
         )
         blob = _store(audio_id, out_path)
     except PipelineError as error:
-        _fail(run, audio_id, str(error))
+        _fail(run, str(error))
         return
     except Exception:
         logger.exception("reading minutes audio %s aloud failed", audio_id)
-        _fail(run, audio_id, _INTERNAL_ERROR)
+        _fail(run, _INTERNAL_ERROR)
         return
     finally:
         out_path.unlink(missing_ok=True)
@@ -180,16 +180,9 @@ def _store(audio_id: int, out_path: Path) -> BlobInfo | None:
         return audio_store().save(stream)
 
 
-def _fail(run: ClaimedJob, audio_id: int, message: str) -> None:
+def _fail(run: ClaimedJob, message: str) -> None:
     """Record the failure if the reading is still this run's (not another run's made one)."""
-    db.session.rollback()
-    failed = claims.settle(MinutesAudio, audio_id, status="failed", error_message=message[:500])
-    audio = db.session.get(MinutesAudio, audio_id, populate_existing=True) if failed else None
-    if audio is None:
-        db.session.rollback()
-        claims.forget(MinutesAudio, audio_id)
-        return
-    run.finish(audio)
+    run.fail("failed", error_message=message[:500])
 
 
 @on_recover
