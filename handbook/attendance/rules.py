@@ -17,9 +17,13 @@ Sources, each rule beside its code:
 
 Checked so far: §9.3.2's list above against lawnet.vn's rendering of Quy định 24 (a secondary
 source; the official text was out of reach). Quy định 24 was replaced from 1 July 2025 by
-Quy định 294-QĐ/TW (26 May 2025) on the same subject, which keeps a section on the principle
-of democratic centralism; the provision that now carries §9.3, and Quy định 69's articles, are
-still to be read in the official texts before a branch relies on these verdicts.
+Quy định 294-QĐ/TW (26 May 2025) on the same subject; by Dân trí's report of its publication
+(2 June 2025) it again holds "một số quy định về thực hiện nguyên tắc tập trung dân chủ", the
+section that carried §9.3, and the rules on exemption from Party work and meetings. Its text,
+and Quy định 69's articles, were not reachable from here (no internet; no copy in the
+reference library): they are to be read in the official texts, and the section numbers in
+these citations updated, before a branch relies on these verdicts. The arithmetic is the
+issue's, and each rule is one line below.
 
 Votes (a later part of issue #13) choose a ``Rule`` and ask ``passes``; the attendance sheet
 builds ``MemberAtMeeting`` rows and asks ``count``. Every comparison is on integers
