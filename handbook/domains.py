@@ -41,6 +41,7 @@ from handbook.minutes import jobs as _minutes_jobs  # noqa: F401 - reading aloud
 from handbook.minutes import policy as _minutes_policy  # noqa: F401 - its rule
 from handbook.minutes import reading as _minutes_reading  # noqa: F401 - exports, audio (on bp)
 from handbook.minutes import routes as minutes_routes
+from handbook.notifications import memberships as _memberships  # noqa: F401 - tells transfers
 from handbook.notifications import routes as notifications_routes
 from handbook.orgs import policy as _orgs_policy  # noqa: F401 - its rules
 from handbook.orgs import routes as orgs_routes

@@ -49,6 +49,10 @@ class Action(enum.StrEnum):
     ORG_VIEW_MEMBERS = "org.view_members"
     ORG_MANAGE_MEMBERS = "org.manage_members"
     ORG_MANAGE_TREE = "org.manage_tree"
+    #: Move a member's Party activity from one branch to another (chuyển sinh hoạt đảng,
+    #: ``orgs/transfer.py``): asked of both branches, so only someone whose authority covers
+    #: both does it (a committee officer or admin above them, or a secretary of both).
+    ORG_TRANSFER_MEMBERS = "org.transfer_members"
     USER_VIEW = "user.view"
     USER_MANAGE = "user.manage"
     AUDIT_VIEW = "audit.view"

@@ -55,6 +55,9 @@ PREFERENCE = {
     "participation.idle": "reminders",
     "comment.reply": "replies",
     "comment.mention": "mentions",
+    # Where the member's meetings now come from, and who came to the secretary's branch.
+    "membership.transferred": "meetings",
+    "membership.arrived": "meetings",
 }
 
 
@@ -118,6 +121,12 @@ def message(kind: str, payload: dict[str, Any]) -> Message | None:
             "title": title,
             "body": str(payload.get("excerpt") or ""),
             "tag": f"comment:{payload.get('comment')}",
+        }
+    elif kind in ("membership.transferred", "membership.arrived"):  # orgs.transfer
+        data |= {
+            "title": title,
+            "body": str(payload.get("when") or ""),
+            "tag": f"{kind}:{payload.get('url')}",
         }
     else:
         return None

@@ -23,7 +23,7 @@ from handbook.orgs.models import EndReason, Organization, Role, Situation, Stand
 
 #: The filter's groups of actions (a prefix of the code), in the order offered.
 GROUPS: tuple[tuple[str, str], ...] = (
-    ("membership.", "Đảng viên: vai trò, tư cách, thôi sinh hoạt"),
+    ("membership.", "Đảng viên: vai trò, tư cách, thôi sinh hoạt, chuyển sinh hoạt"),
     ("members.", "Nhập danh sách đảng viên"),
     ("auth.", "Đăng nhập và tài khoản"),
     ("org.", "Tổ chức"),
@@ -51,6 +51,7 @@ ACTION_LABELS: dict[str, str] = {
     "membership.role_changed": "Đổi vai trò",
     "membership.standing": "Ghi nhận tư cách đảng viên",
     "membership.ended": "Thôi sinh hoạt",
+    "membership.transferred": "Chuyển sinh hoạt đảng",
     "members.import_started": "Bắt đầu nhập danh sách",
     "members.imported": "Nhập danh sách đảng viên",
     "members.sheet_downloaded": "Tải bảng mật khẩu",
@@ -131,6 +132,10 @@ DETAIL_LABELS: dict[str, str] = {
     "number": "Phiên bản",
     "version": "Phiên bản",
     "section": "Mục",
+    "from_org": "Từ",
+    "to_org": "Đến",
+    "transferred_on": "Ngày chuyển sinh hoạt",
+    "dropped_situation": "Tình trạng kết thúc khi chuyển",
 }
 
 TARGET_LABELS: dict[str, str] = {
@@ -152,6 +157,7 @@ _ENUMS: dict[str, dict[str, str]] = {
     "role": {r.value: r.label for r in Role},
     "standing": {s.value: s.label for s in Standing},
     "situation": {s.value: s.label for s in Situation},
+    "dropped_situation": {s.value: s.label for s in Situation},
 }
 _ROLE_CHANGE = {"old": _ENUMS["role"], "new": _ENUMS["role"]}
 _END_REASONS = {r.value: r.label for r in EndReason}

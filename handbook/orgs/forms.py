@@ -2,7 +2,14 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; types-WTForms is 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -121,3 +128,27 @@ class EndForm(FlaskForm):
         "Ghi chú (số quyết định, nơi chuyển đến…)",
         validators=[Optional(), Length(max=500, message="Ghi chú tối đa 500 ký tự.")],
     )
+
+
+class TransferForm(FlaskForm):
+    """Moving a member to another branch (``orgs/transfer.py``): where, from when, a note.
+    The branches offered are set by the route, grouped by commune; the choice is checked by
+    the transfer itself (with its own words), not by WTForms."""
+
+    destination = SelectField(
+        "Chi bộ chuyển đến",
+        validators=[DataRequired("Vui lòng chọn chi bộ chuyển đến.")],
+        validate_choice=False,
+    )
+    transferred_on = DateField(
+        "Ngày chuyển sinh hoạt",
+        format="%Y-%m-%d",
+        validators=[InputRequired("Vui lòng nhập ngày chuyển sinh hoạt.")],
+    )
+    note = TextAreaField(
+        "Ghi chú (số quyết định, giấy giới thiệu…)",
+        validators=[Optional(), Length(max=250, message="Ghi chú tối đa 250 ký tự.")],
+    )
+    #: The membership the form was drawn for: a form older than another officer's transfer
+    #: is told so rather than acting on whatever membership is there now.
+    membership = HiddenField()

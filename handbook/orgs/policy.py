@@ -43,6 +43,14 @@ _ORG_GRANTS: dict[Action, Grants] = {
         "here": frozenset({Role.ADMIN}),
         "above": frozenset({Role.ADMIN}),
     },
+    # A transfer is asked of the branch left and the branch joined (``orgs/transfer.py``):
+    # a secretary holds it for their own branch only, so alone they move nobody; the
+    # committee and admins above hold it for every branch of their subtree. (A committee
+    # holds it "here" too, as ``organizations_where`` reads "above" as "at or below".)
+    Action.ORG_TRANSFER_MEMBERS: {
+        "here": frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN}),
+        "above": frozenset({Role.COMMITTEE, Role.ADMIN}),
+    },
     # The log of what was done in an organisation (``orgs/audit_log.py``): its secretary for
     # their own organisation only (as they manage its members), committees and admins for
     # everything below them too; platform administrators read the whole log.

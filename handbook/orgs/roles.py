@@ -92,6 +92,14 @@ def end_membership(
     """End the membership on the local date ``ended_on``, keep it for the record, audit it,
     and disable the account if nothing else holds it."""
     _check_authority(actor, membership)
+    return close_membership(actor, membership, ended_on, reason, note)
+
+
+def close_membership(
+    actor: User, membership: Membership, ended_on: date, reason: EndReason, note: str = ""
+) -> Ended:
+    """``end_membership`` once the actor's authority is settled: for a caller that decides it
+    by a rule of its own (a transfer, ``orgs/transfer.py``, asks the policy of both branches)."""
     note = " ".join(note.split())
     if len(note) > 500:
         raise RoleError("Ghi chú tối đa 500 ký tự.")

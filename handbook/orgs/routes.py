@@ -13,9 +13,9 @@ from handbook.accounts import operations as accounts
 from handbook.accounts.models import User
 from handbook.accounts.phone import normalize_phone
 from handbook.core import db, realtime
-from handbook.core.policy import Action, can, load
+from handbook.core.policy import Action, can, load, require
 from handbook.core.timeutil import to_local, utcnow
-from handbook.orgs import audit_views, import_views, operations, rhythm, roles
+from handbook.orgs import audit_views, import_views, operations, rhythm, roles, transfer
 from handbook.orgs.forms import (
     EndForm,
     MemberForm,
@@ -24,6 +24,7 @@ from handbook.orgs.forms import (
     RhythmForm,
     RoleForm,
     StandingForm,
+    TransferForm,
 )
 from handbook.orgs.models import (
     EndReason,
@@ -99,6 +100,8 @@ def _members_page(org: Organization, rhythm_form: RhythmForm | None = None, **ex
         "end_forms": {uid: EndForm(prefix=f"e{uid}", formdata=None) for uid in role_forms},
         "ended": roles.ended_of(org),
         "may_audit": can(current_user, Action.AUDIT_VIEW, org),
+        "may_transfer": transfer.may_start(current_user, org),
+        "transfer_roles": transfer.movable_roles(current_user, org),
         "quorum_form": quorum,
         "rhythm_form": rhythm_form,
         "next_regular_day": _next_regular_day(org),
@@ -459,3 +462,111 @@ def move_org(org_id: int) -> Response | tuple[str, int]:
     where = f"“{parent.name}”" if parent is not None else "cấp cao nhất"
     flash(f"Đã chuyển “{org.name}” và các tổ chức trực thuộc về {where}.", "success")
     return redirect(url_for("orgs.tree_node", org_id=org.id))
+
+
+# --- moving a member to another branch (chuyển sinh hoạt đảng, ``orgs/transfer.py``) ---------
+
+
+def _transfer_page(
+    org: Organization, membership: Membership, form: TransferForm, **extra: object
+) -> str:
+    """The form (or, with ``plan``, its confirmation): the branches offered are those the
+    viewer may move the member into, grouped by commune."""
+    groups = transfer.destinations(current_user, membership)
+    choices: dict[str | None, list[tuple[str, str]]] = {None: [("", "— Chọn chi bộ —")]}
+    for parent_name, branches in groups:
+        choices[parent_name or "Khác"] = [(str(b.id), b.name) for b in branches]
+    form.destination.choices = choices  # type: ignore[assignment]
+    return render_template(
+        "orgs/transfer.html",
+        org=org,
+        membership=membership,
+        form=form,
+        offered=sum(len(branches) for _name, branches in groups),
+        **extra,
+    )
+
+
+def _transfer_gone(org: Organization, user_id: int) -> tuple[str, int]:
+    """The member no longer belongs here (ended, or moved by someone else meanwhile): 409
+    with what happened; 404 for someone who never did."""
+    if roles.last_ended(org.id, user_id) is None:
+        abort(404)
+    return _members_page(org, error=transfer.gone_message(org, user_id)), 409
+
+
+@bp.get("/org/<int:org_id>/members/<int:user_id>/transfer")
+@login_required
+def transfer_form(org_id: int, user_id: int) -> str | tuple[str, int]:
+    """ "Chuyển sinh hoạt": choose the branch, the date and a note (prefilled from the query
+    when the confirmation sends the officer back to change something)."""
+    org = load(Organization, org_id, Action.ORG_TRANSFER_MEMBERS)
+    membership = _membership(org, user_id)
+    if membership is None:
+        return _transfer_gone(org, user_id)
+    form = TransferForm(formdata=request.args or None)
+    if not request.args:
+        form.transferred_on.data = to_local(utcnow()).date()
+        form.membership.data = str(membership.id)
+    if membership.user_id == current_user.id:
+        error = "Đồng chí không thể tự chuyển sinh hoạt của mình; hãy đề nghị cấp ủy cấp trên."
+        return _transfer_page(org, membership, form, error=error, refused=True), 403
+    return _transfer_page(org, membership, form)
+
+
+@bp.post("/org/<int:org_id>/members/<int:user_id>/transfer")
+@login_required
+def transfer_member(org_id: int, user_id: int) -> Response | str | tuple[str, int]:
+    """Check the transfer and show what it will do; with ``confirm``, do it."""
+    org = load(Organization, org_id, Action.ORG_TRANSFER_MEMBERS)
+    membership = _membership(org, user_id)
+    if membership is None:
+        return _transfer_gone(org, user_id)
+    form = TransferForm()
+    name = membership.user.full_name
+    try:
+        if not form.validate_on_submit():
+            raise transfer.TransferError(_transfer_error(form))
+        if form.membership.data != str(membership.id):
+            raise transfer.StaleTransfer(
+                f"Sinh hoạt của {name} ở {org.name} đã thay đổi từ khi trang này được mở; "
+                "hãy xem lại rồi chuyển."
+            )
+        chosen = form.destination.data or ""
+        if not chosen.isdigit():
+            raise transfer.TransferError("Vui lòng chọn chi bộ chuyển đến.")
+        destination = load(Organization, int(chosen), Action.ORG_VIEW)
+        transfer.check_destination(org, destination)
+        require(current_user, Action.ORG_TRANSFER_MEMBERS, destination)
+        on, note = form.transferred_on.data, form.note.data or ""
+        assert on is not None
+        if request.form.get("confirm") != "1":
+            planned = transfer.plan(current_user, membership, destination, on, note)
+            return _transfer_page(org, membership, form, plan=planned)
+        done = transfer.transfer(current_user, membership, destination, on, note)
+    except transfer.TransferError as exc:
+        db.session.rollback()
+        return _transfer_page(org, membership, form, error=str(exc)), exc.status
+    except sa.exc.IntegrityError:  # the member joined there at the same moment
+        db.session.rollback()
+        error = f"{name} vừa được chuyển sinh hoạt bởi người khác; hãy tải lại trang."
+        return _members_page(org, error=error), 409
+    db.session.commit()
+    _after_change(user_id)
+    flash(
+        f"Đã chuyển đồng chí {name} từ {org.name} sang {destination.name} "
+        f"từ ngày {done.plan.on:%d/%m/%Y}.",
+        "success",
+    )
+    return redirect(url_for("orgs.members", org_id=org.id) + "#ended-title")
+
+
+def _transfer_error(form: TransferForm) -> str:
+    """The form's first error in Vietnamese (WTForms' own date message is English)."""
+    for name, errors in form.errors.items():
+        if name == "csrf_token":
+            return "Phiên làm việc đã hết hạn, vui lòng tải lại trang."
+        if name == "transferred_on" and errors and not str(errors[0]).startswith("Vui"):
+            return "Ngày chuyển sinh hoạt không hợp lệ (ngày/tháng/năm)."
+        return str(errors[0])
+    return "Dữ liệu không hợp lệ."

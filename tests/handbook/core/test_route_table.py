@@ -70,6 +70,10 @@ ROUTES: dict[tuple[str, str], str] = {
     # table's empty form is refused with its reason: "A").
     ("POST", "/org/<int:org_id>/members/<int:user_id>/role"): "LDDA",
     ("POST", "/org/<int:org_id>/members/<int:user_id>/end"): "LDDA",
+    # Moving a member to another branch: asked of both branches; B1's secretary reaches the
+    # form (which offers no branch: they manage no other) and an empty form is refused ("A").
+    ("GET", "/org/<int:org_id>/members/<int:user_id>/transfer"): "LDDA",
+    ("POST", "/org/<int:org_id>/members/<int:user_id>/transfer"): "LDDA",
     ("GET", "/api/v1/<path:_rest>"): "DDDD",
     ("POST", "/api/v1/<path:_rest>"): "LDDD",
     ("PUT", "/api/v1/<path:_rest>"): "LDDD",
