@@ -249,6 +249,7 @@ def test_two_corrections_at_the_same_moment_the_second_waits_and_is_refused(app,
                 "WHERE wait_event_type = 'Lock' AND datname = current_database()"
             )
         ).scalar()
+        watcher.rollback()  # a transaction sees one snapshot of pg_stat_activity: take a new one
         if waiting or not thread.is_alive():
             break
         thread.join(0.05)
