@@ -63,6 +63,7 @@ import os
 import re
 import secrets
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -637,8 +638,11 @@ class NodeClient:
     def __init__(self, name: str, cpus: list[int] | None, log: Path) -> None:
         self.name = name
         with log.open("ab") as err:
+            # BENCH_NODE_ARGS: node's own options, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+            # (a .cpuprofile per client process, written when it stops).
+            extra = shlex.split(os.environ.get("BENCH_NODE_ARGS", ""))
             self.process = subprocess.Popen(
-                ["node", str(NODE_CLIENT)],
+                ["node", *extra, str(NODE_CLIENT)],
                 cwd=BENCH,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -987,6 +991,8 @@ class Settings:
     #: Node.js clients: sockets opening at once per client process, and what they compress.
     width: int = 100
     deflate: str = "all"
+    #: Node.js runs: only the burst and the memory figure (what connecting costs), no more.
+    burst_only: bool = False
 
 
 def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -1447,6 +1453,8 @@ def run_node(kind: str, processes: int, settings: Settings, round_no: int) -> di
                 "idle_server_cores": idle_cores,
             }
             result["gc_burst"] = _gc_lines(dep, gc_seen)
+            if settings.burst_only:
+                return result
             result["latency"] = [phase.latency(level, settings.interval)]
             result["gc_latency"] = _gc_lines(dep, gc_seen)
             _log(f"closing {level} sockets")
@@ -1518,6 +1526,9 @@ def _burst(phase: Phase, bases: list[str], cookies: list[str], level: int) -> di
         row["profile"] = {"server A": _profile_summary(out)}
         for line in row["profile"]["server A"]:
             _log(f"    {line}")
+        kept = Path(tempfile.gettempdir()) / f"bench-{out.name}"  # for bench/profile_summary.py
+        shutil.copy(out, kept)
+        _log(f"    raw profile kept in {kept}")
     _log(
         f"  {level} connected and joined in {seconds:.2f} s; server "
         f"{row['server_ms_per_socket']:.2f} ms CPU per socket, clients "
@@ -1793,6 +1804,9 @@ def report_node(results: list[dict[str, Any]]) -> str:
             if lines:
                 add(f"   gc during the {phase} phase ({len(lines)} lines):")
                 out.extend(f"     {line.strip()[:160]}" for line in lines[-6:])
+        for who, lines in burst.get("profile", {}).items():
+            add(f"   py-spy, {who} during the {burst['sockets']}-socket burst:")
+            out.extend(f"     {line}" for line in lines)
         for row in rows:
             for who, lines in row.get("profile", {}).items():
                 add(f"   py-spy, {who} during the {row['readers']}-reader {row['kind']} run:")
@@ -1915,6 +1929,12 @@ def main() -> int:
         help="python: one-process (SQLite) deployments once per value: NORMAL, FULL, or a "
         "list such as NORMAL,FULL,NORMAL,FULL (default: the server's own, FULL)",
     )
+    parser.add_argument(
+        "--burst-only",
+        action="store_true",
+        help="Node.js: only the burst (connect and join) and the memory figure, then stop "
+        "(with --profile: py-spy on server A during the burst)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
     kinds = {v.strip() for v in args.clients.split(",") if v.strip()}
@@ -1946,6 +1966,7 @@ def main() -> int:
                     workdir=Path(tmp),
                     width=args.width,
                     deflate=args.deflate,
+                    burst_only=args.burst_only,
                 )
                 for number in range(1, args.rounds + 1):
                     order = ["product", "reference"] if args.reference == "node" else ["product"]

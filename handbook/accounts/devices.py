@@ -114,16 +114,22 @@ def check(credential: Credential | None, user_id: int) -> Checked | None:
     now = utcnow()
     if not device.is_live(now):
         return None
-    if now - device.last_seen_at < TOUCH_EVERY:
-        return Checked(device, slid=False)
-    # Sliding expiry, in its own short statement and commit: this runs when a request first
-    # asks who is signed in, before it has written anything of its own.
-    expires = now + (REMEMBER_FOR if device.remember else SESSION_FOR)
+    return Checked(device, slid=touch(device.id, device.remember, device.last_seen_at, now))
+
+
+def touch(device_id: int, remember: bool, last_seen_at: datetime, now: datetime) -> bool:
+    """Record a live device's use, at most every ``TOUCH_EVERY``; whether its expiry slid.
+
+    In its own short statement and commit: this runs when a request (or a socket connection)
+    first asks who is signed in, before it has written anything of its own."""
+    if now - last_seen_at < TOUCH_EVERY:
+        return False
+    expires = now + (REMEMBER_FOR if remember else SESSION_FOR)
     db.session.execute(
-        sa.update(Device).where(Device.id == device.id).values(last_seen_at=now, expires_at=expires)
+        sa.update(Device).where(Device.id == device_id).values(last_seen_at=now, expires_at=expires)
     )
     db.session.commit()
-    return Checked(device, slid=True)
+    return True
 
 
 def find(credential: Credential | None) -> Device | None:
@@ -131,9 +137,14 @@ def find(credential: Credential | None) -> Device | None:
     if credential is None:
         return None
     device = db.session.get(Device, credential.device_id)
-    if device is None or not hmac.compare_digest(device.secret_hash, _hash(credential.secret)):
+    if device is None or not holds_secret(device.secret_hash, credential):
         return None
     return device
+
+
+def holds_secret(secret_hash: str, credential: Credential) -> bool:
+    """Whether the credential carries the secret whose hash the device record keeps."""
+    return hmac.compare_digest(secret_hash, _hash(credential.secret))
 
 
 def live_devices(user: User) -> list[Device]:

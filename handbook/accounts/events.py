@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import current_user
-
-from handbook.accounts.sessions import device_key
+from handbook.accounts.sessions import device_key, socket_member
 from handbook.core import realtime
 from handbook.core.extensions import socketio
 
 
 @socketio.on("connect")
 def _connect(_auth: Any = None) -> bool:
-    # A one-time password must be changed before anything else, sockets included.
-    if not current_user.is_authenticated or current_user.must_change_password:
+    # A one-time password must be changed before anything else, sockets included
+    # (``socket_member`` asks, with the rest of what a page checks).
+    user_id = socket_member()
+    if user_id is None:
         return False
-    realtime.accept(current_user.id, device_key())
+    realtime.accept(user_id, device_key())
     return True

@@ -17,8 +17,9 @@ import flask
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, Request, abort, current_app, flash, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from flask_login import login_user, logout_user
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from handbook.accounts import devices
@@ -26,6 +27,7 @@ from handbook.accounts.devices import Credential
 from handbook.accounts.models import Device, User
 from handbook.core import db
 from handbook.core.extensions import login_manager
+from handbook.core.timeutil import utcnow
 
 #: The session key holding the device credential.
 DEVICE = "_device"
@@ -42,8 +44,33 @@ class SessionInterface(SecureCookieSessionInterface):
     session again: a phone's cache would miss at every re-signed cookie, and each file would
     cost 3G a cookie header."""
 
+    #: The signing serializer and the keys it was built with (see ``get_signing_serializer``).
+    _signing: tuple[tuple[Any, ...], URLSafeTimedSerializer] | None = None
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, built once per set of keys instead of at every request and
+        socket event (building it, a trial ``dumps`` included, cost as much as checking the
+        cookie's signature)."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._signing is None or self._signing[0] != keys:
+            serializer = super().get_signing_serializer(app)
+            if serializer is None:
+                return None
+            self._signing = (keys, serializer)
+        return self._signing[1]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """A Socket.IO event after the connection's first runs with the session its connection
+        was accepted with, kept in the socket's environ (Flask-SocketIO's ``saved_session``,
+        which it puts in place of whatever is opened here): the cookie is not checked and
+        decoded again for nothing at every event."""
+        saved = request.environ.get("saved_session")
+        if saved is not None:
+            return saved  # type: ignore[no-any-return]
+        return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: flask.Response) -> None:
         if request.endpoint != "static":
@@ -160,6 +187,60 @@ def sign_in(user: User, *, remember: bool) -> Device:
     assert device is not None
     g.device = device
     return device
+
+
+@functools.cache
+def _socket_facts() -> sa.Select[Any]:
+    """What accepting a socket reads, as plain columns of the session's user and device (built
+    once; a Core statement: no ORM objects, no memberships, which the socket's events ask
+    for themselves)."""
+    users, records = User.__table__.c, Device.__table__.c
+    return (
+        sa.select(
+            users.active,
+            users.session_version,
+            users.must_change_password,
+            records.secret_hash,
+            records.remember,
+            records.last_seen_at,
+            records.expires_at,
+            records.revoked_at,
+        )
+        .select_from(Device.__table__)
+        .join(User.__table__, users.id == records.user_id)
+        .where(records.id == sa.bindparam("device_id"), users.id == sa.bindparam("user_id"))
+    )
+
+
+def socket_member() -> int | None:
+    """The member a Socket.IO connection is opened for, or None: signed in (the session's
+    version current, the account active) on a live device whose secret the session holds,
+    with the one-time password changed. The same checks as a page's (``_load_user``, then
+    ``must_change_password``) in one query of plain columns, where Flask-Login's loader
+    builds the user, the device and the memberships as objects; the device's use is recorded
+    as a page's is. A session that does not pass (none at all, a browser back through its
+    remember cookie, a signed-out device) is asked again the pages' way, so whatever a page
+    would let in, and only that, opens a socket."""
+    user_id, _, version = str(session.get("_user_id", "")).partition(".")
+    credential = Credential.parse(session.get(DEVICE))
+    if credential is not None and user_id.isdigit() and version.isdigit():
+        params = {"user_id": int(user_id), "device_id": credential.device_id}
+        row = db.session.execute(_socket_facts(), params).first()
+        now = utcnow()
+        if (
+            row is not None
+            and row.active
+            and row.session_version == int(version)
+            and not row.must_change_password
+            and row.revoked_at is None
+            and row.expires_at > now
+            and devices.holds_secret(row.secret_hash, credential)
+        ):
+            devices.touch(credential.device_id, row.remember, row.last_seen_at, now)
+            return int(user_id)
+    if not current_user.is_authenticated or current_user.must_change_password:
+        return None
+    return int(current_user.id)
 
 
 def current_device() -> Device | None:

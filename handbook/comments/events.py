@@ -37,36 +37,40 @@ _SIGNED_OUT = {
 }
 
 
-_VALID = (
-    User.active.is_(True),
-    User.session_version == sa.bindparam("version"),
-    Device.id == sa.bindparam("device"),
-    Device.user_id == User.id,
-    Device.revoked_at.is_(None),
-    Device.expires_at > sa.bindparam("now"),
+_USERS, _DEVICES = User.__table__.c, Device.__table__.c
+_MEMBERSHIPS, _ORGANIZATIONS = Membership.__table__.c, Organization.__table__.c
+#: The account active, the session's version current, its device live and the user's.
+_VALID = sa.and_(
+    _USERS.active.is_(True),
+    _USERS.session_version == sa.bindparam("version"),
+    _DEVICES.id == sa.bindparam("device"),
+    _DEVICES.user_id == _USERS.id,
+    _DEVICES.revoked_at.is_(None),
+    _DEVICES.expires_at > sa.bindparam("now"),
 )
 #: What the policy reads about a member, as plain rows (built once: composing a statement
-#: costs more than running it). Memberships in id order; none gives one row of Nones.
+#: costs more than running it; of table columns, so it runs as Core, without the ORM's
+#: compiling and loading steps). Memberships in id order; none gives one row of Nones.
 _FACTS = (
     sa.select(
-        User.is_admin,
-        User.full_name,
-        Membership.id,
-        Membership.role,
-        Organization.id,
-        Organization.path,
+        _USERS.is_admin,
+        _USERS.full_name,
+        _MEMBERSHIPS.id,
+        _MEMBERSHIPS.role,
+        _ORGANIZATIONS.id,
+        _ORGANIZATIONS.path,
     )
-    .select_from(User)
-    .join(Device, sa.and_(*_VALID))
-    .outerjoin(Membership, Membership.user_id == User.id)
-    .outerjoin(Organization, Organization.id == Membership.organization_id)
-    .where(User.id == sa.bindparam("user"))
-    .order_by(Membership.id)
+    .select_from(User.__table__)
+    .join(Device.__table__, _VALID)
+    .outerjoin(Membership.__table__, _MEMBERSHIPS.user_id == _USERS.id)
+    .outerjoin(Organization.__table__, _ORGANIZATIONS.id == _MEMBERSHIPS.organization_id)
+    .where(_USERS.id == sa.bindparam("user"))
+    .order_by(_MEMBERSHIPS.id)
 )
 _MEMBER = (
     sa.select(User)
-    .join(Device, sa.and_(*_VALID))
-    .where(User.id == sa.bindparam("user"))
+    .join(Device.__table__, _VALID)
+    .where(_USERS.id == sa.bindparam("user"))
     .options(so.joinedload(User.memberships))
 )
 #: Members loaded before, with the facts they were loaded with (at most ``_KNOWN_MAX``).
