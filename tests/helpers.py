@@ -180,3 +180,24 @@ def ready_document_id(base: str, session: requests.Session) -> int:
                 return ready[0]
         time.sleep(1)
     pytest.fail("no demo document was read")
+
+
+def seen_waiting_for_a_lock(engine: sa.Engine, thread: threading.Thread) -> bool:
+    """Whether, before ``thread`` ends, PostgreSQL shows a session of this database waiting for
+    a lock (the second of two writers of one row). Each poll ends its transaction: within one,
+    ``pg_stat_activity`` is one snapshot, and a first poll before the wait would never see it."""
+    with engine.connect() as watcher:
+        for _ in range(600):
+            waiting = watcher.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar()
+            watcher.rollback()
+            if waiting:
+                return True
+            if not thread.is_alive():
+                return False
+            thread.join(0.05)
+    return False

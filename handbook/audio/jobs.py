@@ -220,7 +220,7 @@ def _remove_killed_runs_files(track_id: int) -> None:
         (work_dir(), f".{track_id}.*.tmp"),
         (early_path(track_id).parent, f".{track_id}.*.tmp"),
     ):
-        remove_stale(folder, pattern, older_than)
+        remove_stale(folder, pattern, older_than, claims.run_gone)
 
 
 def _keep_early(run: ClaimedJob, track_id: int, part: EarlyAudio) -> None:
@@ -301,7 +301,7 @@ def prune_speech_cache() -> int:
                 path.unlink()
                 freed += size
     # What killed runs left (tracks' and the minutes' readings): a live run writes its own.
-    freed += remove_stale(work_dir(), "*", 3600)
+    freed += remove_stale(work_dir(), "*", 3600, claims.run_gone)
     freed += remove_stale(early_path(0).parent, ".*.tmp", 3600)
     if freed:
         logger.info("speech cache: freed %s bytes", freed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -35,16 +36,18 @@ def work_dir() -> Path:
     return Path(current_app.instance_path) / "audio-work"
 
 
-def remove_stale(folder: Path, pattern: str, older_than: float) -> int:
-    """Remove ``folder``'s files matching ``pattern`` not written for ``older_than`` seconds:
-    a killed run's (a run writes its files as it goes, under names no other run uses, so a
-    live run's are never this old, however many runs of the same track there are); returns
-    the bytes freed."""
+def remove_stale(
+    folder: Path, pattern: str, older_than: float, gone: Callable[[str], bool] | None = None
+) -> int:
+    """Remove ``folder``'s files matching ``pattern`` not written for ``older_than`` seconds,
+    or whose run ``gone`` says is over: a killed run's (a run writes its files as it goes,
+    under names no other run uses, so a live run's are never this old, however many runs of
+    the same track there are); returns the bytes freed."""
     freed, old = 0, time.time() - older_than
     for path in folder.glob(pattern):
         with contextlib.suppress(OSError):  # gone meanwhile: its run ended
             stat = path.stat()
-            if stat.st_mtime < old:
+            if stat.st_mtime < old or (gone is not None and gone(path.name)):
                 path.unlink()
                 freed += stat.st_size
     return freed

@@ -16,8 +16,10 @@ that holds the claim has the last word, whichever finishes first.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import secrets
 import socket
 import threading
@@ -67,11 +69,35 @@ def run_of(model: Any, row_id: int) -> str | None:
 
 
 def run_tag(model: Any, row_id: int) -> str:
-    """A short name for this thread's run of the row, for its own files (``a1b2c3d4``)."""
+    """A short name for this thread's run of the row, for its own files: the run, this host
+    and this process (``a1b2c3d4-9f8e7d-4242``), so that a later run can tell at once the files
+    of a run whose process is gone (``run_gone``) from those of one that may still write."""
     run = run_of(model, row_id)
     if run is None:
         raise LookupError(f"{model.__name__} {row_id} is not claimed by this thread")
-    return run.rpartition(":")[0].rpartition("/")[2]
+    return f"{run.rpartition(':')[0].rpartition('/')[2]}-{_host_mark()}-{os.getpid()}"
+
+
+def _host_mark() -> str:
+    return hashlib.blake2s(_host().encode(), digest_size=3).hexdigest()
+
+
+_TAG = re.compile(r"\b[0-9a-f]{8}-([0-9a-f]{6})-([0-9]+)\b")
+
+
+def run_gone(name: str) -> bool:
+    """Whether the file ``name`` (holding a ``run_tag``) belongs to a run whose process was on
+    this host and no longer exists: a killed run, whose files nobody will finish."""
+    found = _TAG.search(name)
+    if found is None or found[1] != _host_mark() or int(found[2]) == os.getpid():
+        return False
+    try:
+        os.kill(int(found[2]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def owner_is_dead(claimed_by: str | None) -> bool:

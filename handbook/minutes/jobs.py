@@ -123,7 +123,7 @@ def read_minutes_aloud(audio_id: int) -> None:
     out_path = work / f"minutes-{audio_id}.{claims.run_tag(MinutesAudio, audio_id)}.mp3"
     work.mkdir(parents=True, exist_ok=True)
     for pattern in (f"minutes-{audio_id}.*.mp3", f".minutes-{audio_id}.*.tmp"):
-        remove_stale(work, pattern, claims.STALE_AFTER.total_seconds())  # killed runs' only
+        remove_stale(work, pattern, claims.STALE_AFTER.total_seconds(), claims.run_gone)
     try:
         settings = engine_settings()
         engine = choose_engine(audio.requested_engine, **settings)

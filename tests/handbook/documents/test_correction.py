@@ -14,7 +14,13 @@ from handbook.core import db
 from handbook.documents import correction
 from handbook.documents.models import Document, DocumentPage, DocumentStatus
 from tests.conftest import login
-from tests.helpers import create_meeting, published_document, response_text, upload_document
+from tests.helpers import (
+    create_meeting,
+    published_document,
+    response_text,
+    seen_waiting_for_a_lock,
+    upload_document,
+)
 
 MISREAD = (
     "NGHỊ QUYẾT\n\n"
@@ -241,19 +247,7 @@ def test_two_corrections_at_the_same_moment_the_second_waits_and_is_refused(app,
 
     thread = threading.Thread(target=second)
     thread.start()
-    watcher = app.extensions["handbook.engine"].connect()
-    for _ in range(600):  # until the second is seen waiting for the row lock
-        waiting = watcher.execute(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        ).scalar()
-        watcher.rollback()  # a transaction sees one snapshot of pg_stat_activity: take a new one
-        if waiting or not thread.is_alive():
-            break
-        thread.join(0.05)
-    watcher.close()
+    waiting = seen_waiting_for_a_lock(app.extensions["handbook.engine"], thread)
     assert waiting, outcome
     db.session.commit()
     thread.join()

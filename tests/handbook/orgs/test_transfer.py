@@ -37,7 +37,7 @@ from handbook.orgs.models import (
 from handbook.orgs.operations import add_membership, set_standing
 from handbook.orgs.policy import organizations_where
 from tests.conftest import Tree, login, socket_for
-from tests.helpers import published_document, response_text
+from tests.helpers import published_document, response_text, seen_waiting_for_a_lock
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -482,19 +482,7 @@ def test_two_transfers_at_the_same_moment_one_waits_and_is_refused(app, tree, ba
 
     thread = threading.Thread(target=second)
     thread.start()
-    watcher = app.extensions["handbook.engine"].connect()
-    for _ in range(600):  # until the second is seen waiting for the row lock
-        waiting = watcher.execute(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        ).scalar()
-        watcher.rollback()  # a transaction sees one snapshot of pg_stat_activity: take a new one
-        if waiting or not thread.is_alive():
-            break
-        thread.join(0.05)
-    watcher.close()
+    waiting = seen_waiting_for_a_lock(app.extensions["handbook.engine"], thread)
     assert waiting, outcome
     db.session.commit()
     thread.join()
