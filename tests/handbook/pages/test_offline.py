@@ -64,6 +64,37 @@ def test_the_worker_carries_this_deployments_urls_and_settings(make_app) -> None
     assert re.search(r'var VERSION="(\w+)";', changed).group(1) != version
 
 
+def test_the_worker_keeps_what_a_members_kept_pages_load_and_no_managers_files(
+    make_app, tree
+) -> None:
+    """A member's first visit installs the worker, which fetches what it keeps: the files of
+    the pages a phone keeps (the meeting and its documents, with comments, voice, notes and
+    votes), never the managers' (publishing, uploads, check-in, minutes, imports)."""
+    app = make_app()
+    client = app.test_client()
+    with app.app_context():
+        login(client, tree.secretary_b1)
+        meeting = _meeting_with_document(client, tree.b1)
+        document = db.session.scalars(sa.select(Document)).one()
+        phone = app.test_client()
+        login(phone, tree.member_b1)
+        text = phone.get("/sw.js").get_data(as_text=True)
+        kept = set(json.loads(re.search(r"var PRECACHE=(\[.*?\]);", text).group(1)))
+        loaded = set()
+        for page in (f"/meetings/{meeting.id}", f"/documents/{document.id}", "/offline"):
+            html = phone.get(page).get_data(as_text=True)
+            loaded |= set(re.findall(r'<script src="([^"]+)"', html))
+            loaded |= set(re.findall(r'<link rel="stylesheet" href="([^"]+)"', html))
+        with app.test_request_context():
+            convenience = {url_for("static", filename="js/pack.js")}  # a card, not the page
+            managers = {
+                url_for("static", filename=name)
+                for name in ("css/manage.css", "js/forms.js", "js/publish.js", "js/minutes.js")
+            }
+    assert loaded - convenience <= kept, loaded - convenience - kept
+    assert not managers & kept
+
+
 # --- the meeting pack: what the worker keeps for a meeting -------------------------------------
 
 
