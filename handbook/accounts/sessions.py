@@ -189,51 +189,53 @@ def sign_in(user: User, *, remember: bool) -> Device:
     return device
 
 
-@functools.cache
-def _socket_facts() -> sa.Select[Any]:
-    """What accepting a socket reads, as plain columns of the session's user and device (built
-    once; a Core statement: no ORM objects, no memberships, which the socket's events ask
-    for themselves)."""
-    users, records = User.__table__.c, Device.__table__.c
-    return (
-        sa.select(
-            users.active,
-            users.session_version,
-            users.must_change_password,
-            records.secret_hash,
-            records.remember,
-            records.last_seen_at,
-            records.expires_at,
-            records.revoked_at,
-        )
-        .select_from(Device.__table__)
-        .join(User.__table__, users.id == records.user_id)
-        .where(records.id == sa.bindparam("device_id"), users.id == sa.bindparam("user_id"))
+_USERS, _DEVICES = User.__table__.c, Device.__table__.c
+#: A live session, in SQL, for what reads it as plain rows (a socket's acceptance and each of
+#: its events): the account active, the session's version current (``:version``), its device
+#: (``:device``) the user's, not signed out, not expired (``:now``).
+LIVE_SESSION = sa.and_(
+    _USERS.active.is_(True),
+    _USERS.session_version == sa.bindparam("version"),
+    _DEVICES.id == sa.bindparam("device"),
+    _DEVICES.user_id == _USERS.id,
+    _DEVICES.revoked_at.is_(None),
+    _DEVICES.expires_at > sa.bindparam("now"),
+)
+#: What accepting a socket reads of a live session (a Core statement of table columns: no
+#: ORM objects, no memberships, which the socket's events ask for themselves).
+_SOCKET_FACTS = (
+    sa.select(
+        _USERS.must_change_password, _DEVICES.secret_hash, _DEVICES.remember, _DEVICES.last_seen_at
     )
+    .select_from(User.__table__)
+    .join(Device.__table__, LIVE_SESSION)
+    .where(_USERS.id == sa.bindparam("user"))
+)
 
 
 def socket_member() -> int | None:
-    """The member a Socket.IO connection is opened for, or None: signed in (the session's
-    version current, the account active) on a live device whose secret the session holds,
-    with the one-time password changed. The same checks as a page's (``_load_user``, then
-    ``must_change_password``) in one query of plain columns, where Flask-Login's loader
-    builds the user, the device and the memberships as objects; the device's use is recorded
-    as a page's is. A session that does not pass (none at all, a browser back through its
-    remember cookie, a signed-out device) is asked again the pages' way, so whatever a page
-    would let in, and only that, opens a socket."""
+    """The member a Socket.IO connection is opened for, or None: signed in on a live session
+    (``LIVE_SESSION``) whose device secret the session holds, with the one-time password
+    changed. The same checks as a page's (``_load_user``, then ``must_change_password``) in one
+    query of plain columns, where Flask-Login's loader builds the user, the device and the
+    memberships as objects; the device's use is recorded as a page's is. A session that does
+    not pass (none at all, a browser back through its remember cookie, a signed-out device) is
+    asked again the pages' way, so whatever a page would let in, and only that, opens a
+    socket."""
     user_id, _, version = str(session.get("_user_id", "")).partition(".")
     credential = Credential.parse(session.get(DEVICE))
     if credential is not None and user_id.isdigit() and version.isdigit():
-        params = {"user_id": int(user_id), "device_id": credential.device_id}
-        row = db.session.execute(_socket_facts(), params).first()
         now = utcnow()
+        params = {
+            "user": int(user_id),
+            "version": int(version),
+            "device": credential.device_id,
+            "now": now,
+        }
+        row = db.session.execute(_SOCKET_FACTS, params).first()
         if (
             row is not None
-            and row.active
-            and row.session_version == int(version)
             and not row.must_change_password
-            and row.revoked_at is None
-            and row.expires_at > now
             and devices.holds_secret(row.secret_hash, credential)
         ):
             devices.touch(credential.device_id, row.remember, row.last_seen_at, now)

@@ -17,7 +17,7 @@ from flask import request, session
 from flask_socketio import join_room
 
 from handbook.accounts.models import Device, User
-from handbook.accounts.sessions import DEVICE
+from handbook.accounts.sessions import DEVICE, LIVE_SESSION
 from handbook.comments import service
 from handbook.comments.operations import CommentError
 from handbook.core import db
@@ -37,17 +37,8 @@ _SIGNED_OUT = {
 }
 
 
-_USERS, _DEVICES = User.__table__.c, Device.__table__.c
+_USERS = User.__table__.c
 _MEMBERSHIPS, _ORGANIZATIONS = Membership.__table__.c, Organization.__table__.c
-#: The account active, the session's version current, its device live and the user's.
-_VALID = sa.and_(
-    _USERS.active.is_(True),
-    _USERS.session_version == sa.bindparam("version"),
-    _DEVICES.id == sa.bindparam("device"),
-    _DEVICES.user_id == _USERS.id,
-    _DEVICES.revoked_at.is_(None),
-    _DEVICES.expires_at > sa.bindparam("now"),
-)
 #: What the policy reads about a member, as plain rows (built once: composing a statement
 #: costs more than running it; of table columns, so it runs as Core, without the ORM's
 #: compiling and loading steps). Memberships in id order; none gives one row of Nones.
@@ -61,7 +52,7 @@ _FACTS = (
         _ORGANIZATIONS.path,
     )
     .select_from(User.__table__)
-    .join(Device.__table__, _VALID)
+    .join(Device.__table__, LIVE_SESSION)
     .outerjoin(Membership.__table__, _MEMBERSHIPS.user_id == _USERS.id)
     .outerjoin(Organization.__table__, _ORGANIZATIONS.id == _MEMBERSHIPS.organization_id)
     .where(_USERS.id == sa.bindparam("user"))
@@ -69,7 +60,7 @@ _FACTS = (
 )
 _MEMBER = (
     sa.select(User)
-    .join(Device.__table__, _VALID)
+    .join(Device.__table__, LIVE_SESSION)
     .where(_USERS.id == sa.bindparam("user"))
     .options(so.joinedload(User.memberships))
 )

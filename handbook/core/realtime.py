@@ -28,6 +28,7 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import join_room
 
+from handbook.core import jobevents
 from handbook.core.extensions import socketio
 
 logger = logging.getLogger(__name__)
@@ -289,6 +290,14 @@ def forget_request() -> None:
 def live_users(user_ids: Any) -> set[int]:
     """Which of these members have the app open (a socket) right now, on any process."""
     return presence().live(set(user_ids))
+
+
+def knows_who_is_live() -> bool:
+    """Whether ``live_users`` can be believed here: this process serves the sockets, or Redis
+    keeps every process's register. The embedded mode's job worker does neither (it hands its
+    emits to ``serve``, ``core.jobevents``): there, nobody is known to be live."""
+    server = getattr(socketio, "server", None)
+    return not isinstance(getattr(server, "manager", None), jobevents.Sender)
 
 
 def end_sessions(user_id: int, *, session_key: str | None = None) -> int:

@@ -9,10 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from handbook.core import db, jobevents
+from handbook.core import db
 from handbook.core.aftercommit import after_commit
-from handbook.core.extensions import socketio
-from handbook.core.realtime import live_users, push, user_room
+from handbook.core.realtime import knows_who_is_live, live_users, push, user_room
 from handbook.core.timeutil import UTCDateTime, utcnow
 from handbook.notifications.jobs import push_notice
 from handbook.notifications.messages import message
@@ -117,12 +116,8 @@ def push_after_commit(user_ids: Iterable[int], *, kind: str, payload: dict[str, 
 
 def _online(user_ids: list[int]) -> set[int]:
     """Those of ``user_ids`` to push to live: who has a page open, where this process can
-    know it (its own sockets, or Redis's register of every process). The embedded mode's job
-    worker knows neither: it hands every push to ``serve`` (``core.jobevents``), as before."""
-    server = getattr(socketio, "server", None)
-    if isinstance(getattr(server, "manager", None), jobevents.Sender):
-        return set(user_ids)
-    return live_users(user_ids)
+    know it; where it cannot (the embedded mode's job worker), all of them, through ``serve``."""
+    return live_users(user_ids) if knows_who_is_live() else set(user_ids)
 
 
 def unread_counts(user_ids: list[int]) -> dict[int, int]:

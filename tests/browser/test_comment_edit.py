@@ -7,8 +7,9 @@ made elsewhere) replaces what is being typed."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,22 +75,38 @@ def _reveal(page: Any, text: str) -> Any:
     return page.locator("#" + shown.get_attribute("id"))
 
 
+@contextlib.contextmanager
+def _two_phones(
+    browser: Any, base: str, original: str, dialogs: list[str]
+) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """Hoa's and the secretary's phones on the resolution, Hoa's comment ``original`` posted
+    and shown on both: (hoa, thang, Hoa's comment on hers, the same on his)."""
+    hoa = _reader(browser, base, MEMBER, dialogs)
+    thang = _reader(browser, base, SECRETARY, dialogs)
+    try:
+        mine = _post(hoa, original)
+        yield hoa, thang, mine, _reveal(thang, original)
+    finally:
+        hoa.context.close()
+        thang.context.close()
+
+
+def _edit(comment: Any) -> tuple[Any, Any]:
+    """Tap the comment's "Sửa": its form and the box in it."""
+    comment.get_by_role("button", name="Sửa", exact=True).click()
+    form = comment.locator("form.edit-form")
+    return form, form.get_by_label(LABEL)
+
+
 def test_a_member_edits_a_comment_in_place_and_readers_see_it_live(
     browser: Any, live_server: str, artifacts_dir: Path
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     original = f"Đề nghị bổ sung thời hạn hoàn thành ({tag})."
     dialogs: list[str] = []
-    hoa = _reader(browser, live_server, MEMBER, dialogs)
-    thang = _reader(browser, live_server, SECRETARY, dialogs)
-    try:
-        mine = _post(hoa, original)
-        theirs = _reveal(thang, original)
-
+    with _two_phones(browser, live_server, original, dialogs) as (hoa, thang, mine, theirs):
         # "Sửa": the words in a large box in the comment itself, ready to type.
-        mine.get_by_role("button", name="Sửa", exact=True).click()
-        form = mine.locator("form.edit-form")
-        box = form.get_by_label(LABEL)
+        form, box = _edit(mine)
         expect(box).to_be_focused()
         expect(box).to_have_value(original)
         expect(mine.locator(".comment-body")).to_be_hidden()
@@ -170,9 +187,6 @@ def test_a_member_edits_a_comment_in_place_and_readers_see_it_live(
         expect(theirs.locator(".comment-head")).to_contain_text("đã sửa")
         hoa.screenshot(path=shots / "member-comment-edited-360.png")
         assert dialogs == []
-    finally:
-        hoa.context.close()
-        thang.context.close()
 
 
 def test_a_refused_edit_keeps_the_words_and_says_why(
@@ -181,14 +195,8 @@ def test_a_refused_edit_keeps_the_words_and_says_why(
     tag = uuid.uuid4().hex[:6]
     original = f"Góp ý sẽ được sửa rồi bị ẩn ({tag})."
     dialogs: list[str] = []
-    hoa = _reader(browser, live_server, MEMBER, dialogs)
-    thang = _reader(browser, live_server, SECRETARY, dialogs)
-    try:
-        mine = _post(hoa, original)
-        theirs = _reveal(thang, original)
-        mine.get_by_role("button", name="Sửa", exact=True).click()
-        form = mine.locator("form.edit-form")
-        box = form.get_by_label(LABEL)
+    with _two_phones(browser, live_server, original, dialogs) as (hoa, thang, mine, theirs):
+        form, box = _edit(mine)
         save = form.get_by_role("button", name="Lưu", exact=True)
         error = form.locator(".field-error")
 
@@ -223,6 +231,3 @@ def test_a_refused_edit_keeps_the_words_and_says_why(
         expect(mine).to_contain_text("Bí thư đã ẩn góp ý này: Trùng nội dung.")
         expect(mine.get_by_role("button", name="Sửa", exact=True)).to_have_count(0)
         assert dialogs == []
-    finally:
-        hoa.context.close()
-        thang.context.close()

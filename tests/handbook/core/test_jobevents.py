@@ -116,3 +116,27 @@ def test_which_manager_each_process_gets(monkeypatch: pytest.MonkeyPatch) -> Non
     theirs.detach()
     sender._socket.close()
     ours.close()
+
+
+def test_the_worker_pushes_every_notice_through_serve_which_alone_knows_who_is_online(
+    pair: Any, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live notices go only to members with a page open, where the process can know it. The
+    job worker has no sockets and no Redis register: it must not take "nobody online" for an
+    answer, but hand every notice to ``serve``, whose room finds the page that is open."""
+    from handbook.core import realtime
+    from handbook.core.extensions import socketio as app_socketio
+    from handbook.notifications import operations
+
+    server, worker, _receiver = pair
+    _client(server, "page-of-7", realtime.user_room(7))
+    with app.app_context():
+        assert realtime.knows_who_is_live()
+        assert operations._online([7, 8]) == set()  # this process has no socket of theirs
+        monkeypatch.setattr(app_socketio, "server", worker)  # now the job worker's manager
+        assert not realtime.knows_who_is_live()
+        assert operations._online([7, 8]) == {7, 8}
+        for uid in sorted(operations._online([7, 8])):
+            realtime.push("notification", {"unread": 1}, to=realtime.user_room(uid))
+    _wait_for(lambda: _events(server, "page-of-7"))
+    assert _events(server, "page-of-7") == [["notification", {"unread": 1}]]
